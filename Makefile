@@ -1,0 +1,48 @@
+# The two commands a newcomer needs:
+#   make demo   build every binary and run the main job on embedded defaults
+#   make test   run every test (what CI runs through .ci/run)
+
+GO        ?= go
+BIN       ?= $(CURDIR)/bin
+VERSION   ?= 0.0.0-dev
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+PKG       := github.com/gofluvio/fluvio/internal/buildinfo
+LDFLAGS   := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
+BINARIES  := fluvio fluvio-run ssdk fvm
+FUZZTIME  ?= 60s
+STATICCHECK_VERSION ?= 2025.1.1
+
+.PHONY: all build demo test test-short vet lint bench fuzz clean
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ $(addprefix ./cmd/,$(BINARIES))
+
+demo: build
+	@BIN=$(BIN) ./scripts/demo.sh
+
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 25m ./...
+
+test-short:
+	$(GO) test -short ./...
+
+vet:
+	$(GO) vet ./...
+
+lint: vet
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./cluster/protocol/...
+
+# Runs every fuzz target for FUZZTIME each.
+fuzz:
+	@./scripts/fuzz.sh $(FUZZTIME)
+
+clean:
+	rm -rf $(BIN) dist
