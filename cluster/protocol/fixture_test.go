@@ -1,0 +1,109 @@
+package protocol
+
+import (
+	"bufio"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gofluvio/fluvio/internal/fixtures"
+)
+
+// capturedFrame is one frame of ../shared/fixtures/wire/*.jsonl with the
+// request it answers resolved.
+type capturedFrame struct {
+	File string
+	Line int
+	Side string // "sc" or "spu"
+	Dir  string // "in": sent by the real client; "out": accepted by it
+	Conn string
+	Note string
+	// Frame is the whole frame, length prefix included.
+	Frame []byte
+	// Payload is Frame without its 4-byte length prefix.
+	Payload []byte
+	// For "in" frames: the decoded request header and the body bytes.
+	Header RequestHeader
+	Body   []byte
+	// For "out" frames: the correlation id, the header of the request it
+	// answers (the latest "in" frame on the same connection with the same
+	// correlation id) and the response body bytes.
+	CorrelationID int32
+	Request       *RequestHeader
+}
+
+// loadCapturedFrames reads every capture file, in name order.
+func loadCapturedFrames(t *testing.T) []capturedFrame {
+	t.Helper()
+	dir := fixtures.Path(t, "wire")
+	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	require.NoError(t, err)
+	sort.Strings(files)
+	require.NotEmpty(t, files)
+	var out []capturedFrame
+	for _, f := range files {
+		fh, err := os.Open(f)
+		require.NoError(t, err)
+		// last request header per connection and correlation id
+		lastReq := map[string]map[int32]*RequestHeader{}
+		sc := bufio.NewScanner(fh)
+		sc.Buffer(make([]byte, 1<<20), 16<<20)
+		line := 0
+		for sc.Scan() {
+			line++
+			var rec struct {
+				Side, Dir, Conn, Hex, Note string
+			}
+			require.NoError(t, json.Unmarshal(sc.Bytes(), &rec), "%s:%d", f, line)
+			if rec.Dir != "in" && rec.Dir != "out" {
+				if rec.Dir == "close" {
+					delete(lastReq, rec.Conn)
+				}
+				continue
+			}
+			frame, err := hex.DecodeString(rec.Hex)
+			require.NoError(t, err, "%s:%d", f, line)
+			require.GreaterOrEqual(t, len(frame), 8, "%s:%d", f, line)
+			cf := capturedFrame{File: filepath.Base(f), Line: line, Side: rec.Side, Dir: rec.Dir, Conn: rec.Conn, Note: rec.Note, Frame: frame, Payload: frame[4:]}
+			r := NewReader(cf.Payload)
+			if rec.Dir == "in" {
+				cf.Header.Decode(r)
+				require.NoError(t, r.Err(), "%s:%d header", f, line)
+				cf.Body = r.Rest()
+				if lastReq[rec.Conn] == nil {
+					lastReq[rec.Conn] = map[int32]*RequestHeader{}
+				}
+				h := cf.Header
+				lastReq[rec.Conn][h.CorrelationID] = &h
+			} else {
+				cf.CorrelationID = r.Int32()
+				cf.Body = r.Rest()
+				cf.Request = lastReq[rec.Conn][cf.CorrelationID]
+				require.NotNil(t, cf.Request, "%s:%d: response without request", f, line)
+			}
+			out = append(out, cf)
+		}
+		require.NoError(t, sc.Err())
+		fh.Close()
+	}
+	return out
+}
+
+func TestCapturedFramesLoad(t *testing.T) {
+	frames := loadCapturedFrames(t)
+	var in, outN int
+	for _, f := range frames {
+		if f.Dir == "in" {
+			in++
+		} else {
+			outN++
+		}
+	}
+	require.Greater(t, in, 50)
+	require.Greater(t, outN, 50)
+}
