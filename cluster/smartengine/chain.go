@@ -1,0 +1,371 @@
+package smartengine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sync"
+
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/gofluvio/fluvio/cluster/protocol"
+)
+
+// Invocation is one module of a chain with its configuration
+// (SmartModuleInvocation on the wire, after the SPU resolved the module).
+type Invocation struct {
+	// Module is the compiled module (Engine.Compile).
+	Module *Module
+	// Params are passed to the module's init (spec §1.5).
+	Params map[string]string
+	// Accumulator is the initial aggregate accumulator (aggregate only).
+	Accumulator []byte
+	// Lookback, when set and the module exports look_back, makes
+	// Chain.LookBack feed it history.
+	Lookback *Lookback
+}
+
+// Chain is the instances of one stream's modules, run in order on every
+// batch. Module state (statics, init results, the aggregate accumulator)
+// persists across batches. A Chain serialises its calls; use one per
+// stream.
+type Chain struct {
+	eng     *Engine
+	version int16
+
+	mu     sync.Mutex
+	insts  []*instance
+	broken error
+	closed bool
+}
+
+// instance is one module instance of a chain.
+type instance struct {
+	eng       *Engine
+	m         *Module
+	inv       Invocation
+	mod       api.Module
+	mem       api.Memory
+	alloc     api.Function
+	dealloc   api.Function
+	transform api.Function
+	init      api.Function
+	lookBack  api.Function
+	limit     *limitedAllocator
+	acc       []byte // aggregate accumulator, owned by the host
+	state     callState
+	stack     [3]uint64
+	in        []byte // input scratch
+	out       []byte // copy of the last output
+}
+
+// NewChain instantiates the invocations' modules in order for a stream
+// whose request has ABI version version (the StreamFetch or Produce
+// request version; modules see min(version, MaxModuleVersion)) and calls
+// each module's init with its params. A failing init returns an
+// *InitError. Close the chain when the stream ends.
+func (e *Engine) NewChain(ctx context.Context, version int16, invs ...Invocation) (*Chain, error) {
+	c := &Chain{eng: e, version: min(version, MaxModuleVersion)}
+	for i, inv := range invs {
+		if inv.Module == nil {
+			_ = c.Close(ctx)
+			return nil, fmt.Errorf("%w: step %d: nil module", ErrChainInit, i)
+		}
+		in, err := e.instantiate(ctx, inv)
+		if err != nil {
+			_ = c.Close(ctx)
+			return nil, fmt.Errorf("%w: step %d (%s): %w", ErrChainInit, i, inv.Module.kind, err)
+		}
+		c.insts = append(c.insts, in)
+	}
+	for i, in := range c.insts {
+		if err := in.runInit(ctx, c.version); err != nil {
+			_ = c.Close(ctx)
+			return nil, fmt.Errorf("%w: step %d (%s) init: %w", ErrChainInit, i, in.m.kind, err)
+		}
+	}
+	return c, nil
+}
+
+func (e *Engine) instantiate(ctx context.Context, inv Invocation) (*instance, error) {
+	m := inv.Module
+	limit := &limitedAllocator{max: e.cfg.MaxMemoryBytes}
+	if m.minMemory > limit.max {
+		return nil, &MemoryLimitError{Requested: m.minMemory, Max: limit.max}
+	}
+	ictx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(ctx, limit), e.cfg.CallTimeout)
+	defer cancel()
+	mod, err := e.rt.InstantiateModule(ictx, m.compiled, e.moduleConfig())
+	if err != nil {
+		if req := limit.refused(); req > 0 {
+			return nil, &MemoryLimitError{Requested: req, Max: limit.max}
+		}
+		if ictx.Err() != nil {
+			return nil, fmt.Errorf("%w: instantiate: %w", ErrTimeout, err)
+		}
+		return nil, fmt.Errorf("%w: instantiate: %w", ErrCompile, err)
+	}
+	in := &instance{
+		eng:       e,
+		m:         m,
+		inv:       inv,
+		mod:       mod,
+		mem:       mod.ExportedMemory("memory"),
+		alloc:     mod.ExportedFunction("alloc"),
+		transform: mod.ExportedFunction(m.kind.String()),
+		limit:     limit,
+		acc:       append([]byte(nil), inv.Accumulator...),
+	}
+	if m.hasDealloc && !e.cfg.KeepOutputBuffers {
+		in.dealloc = mod.ExportedFunction("dealloc")
+	}
+	if m.hasInit {
+		in.init = mod.ExportedFunction("init")
+	}
+	if m.hasLookBack {
+		in.lookBack = mod.ExportedFunction("look_back")
+	}
+	in.inv.Params = maps.Clone(inv.Params)
+	return in, nil
+}
+
+// call runs one ABI call (spec §1.3): alloc the input in the guest, copy
+// it in, call fn(ptr, len, version), then copy out what copy_records
+// pointed at and free it in the guest. The returned output aliases
+// in.out and stays valid until the next call on this instance.
+func (in *instance) call(ctx context.Context, fn api.Function, name string, version int16, input []byte) (int32, []byte, error) {
+	timeout := in.eng.cfg.CallTimeout
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	in.state = callState{}
+	cctx = context.WithValue(cctx, callKey{}, &in.state)
+
+	in.stack[0] = api.EncodeU32(uint32(len(input)))
+	if err := in.alloc.CallWithStack(cctx, in.stack[:1]); err != nil {
+		return 0, nil, in.callError(cctx, "alloc", err)
+	}
+	ptr := api.DecodeU32(in.stack[0])
+	if !in.mem.Write(ptr, input) {
+		return 0, nil, fmt.Errorf("%w: alloc(%d) returned %d, outside memory of %d bytes", ErrBadOutput, len(input), ptr, in.mem.Size())
+	}
+	in.stack[0] = api.EncodeU32(ptr)
+	in.stack[1] = api.EncodeU32(uint32(len(input)))
+	in.stack[2] = api.EncodeU32(uint32(uint16(version)))
+	if err := fn.CallWithStack(cctx, in.stack[:3]); err != nil {
+		return 0, nil, in.callError(cctx, name, err)
+	}
+	rc := api.DecodeI32(in.stack[0])
+	in.out = in.out[:0]
+	if !in.state.called {
+		return rc, in.out, nil
+	}
+	st := in.state
+	b, ok := in.mem.Read(st.ptr, st.len)
+	if !ok {
+		return rc, nil, fmt.Errorf("%w: copy_records(%d, %d) outside memory of %d bytes", ErrBadOutput, st.ptr, st.len, in.mem.Size())
+	}
+	in.out = append(in.out, b...)
+	if in.dealloc != nil && st.len > 0 {
+		in.stack[0] = api.EncodeU32(st.ptr)
+		in.stack[1] = api.EncodeU32(st.len)
+		if err := in.dealloc.CallWithStack(cctx, in.stack[:2]); err != nil {
+			return rc, nil, in.callError(cctx, "dealloc", err)
+		}
+	}
+	return rc, in.out, nil
+}
+
+// callError classifies a failed call: memory limit, deadline, or trap.
+func (in *instance) callError(ctx context.Context, name string, err error) error {
+	if req := in.limit.refused(); req > 0 {
+		return fmt.Errorf("%s: %w", name, &MemoryLimitError{Requested: req, Max: in.limit.max})
+	}
+	var exit *sys.ExitError
+	if ctx.Err() != nil || (errors.As(err, &exit) && (exit.ExitCode() == sys.ExitCodeDeadlineExceeded || exit.ExitCode() == sys.ExitCodeContextCanceled)) {
+		return fmt.Errorf("%w: %s did not return within %v: %w", ErrTimeout, name, in.eng.cfg.CallTimeout, err)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrTrap, name, err)
+}
+
+// runInit calls init with the params (spec §1.5). Modules without init
+// ignore params.
+func (in *instance) runInit(ctx context.Context, version int16) error {
+	if in.init == nil {
+		return nil
+	}
+	in.in = appendInitInput(in.in[:0], version, in.inv.Params, in.inv.Lookback)
+	rc, out, err := in.call(ctx, in.init, "init", version, in.in)
+	if err != nil {
+		return err
+	}
+	switch {
+	case rc == 0:
+		return nil
+	case rc == -2:
+		ie, err := decodeInitOutput(out)
+		if err != nil {
+			return err
+		}
+		return ie
+	}
+	return &ReturnCodeError{Func: "init", Code: rc}
+}
+
+// LookBack runs look_back once, before the first batch, for every module
+// that exports it and has a Lookback configured (spec §2.7). read returns
+// the selected history as a records section (u32 count + records, deltas
+// as stored); the module sees base offset and timestamp 0. Any failure is
+// a *LookBackError (SmartModuleLookBackError for the client).
+func (c *Chain) LookBack(ctx context.Context, read func(context.Context, Lookback) ([]byte, error)) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.usable(); err != nil {
+		return err
+	}
+	for i, in := range c.insts {
+		if in.lookBack == nil || in.inv.Lookback == nil {
+			continue
+		}
+		records, err := read(ctx, *in.inv.Lookback)
+		if err != nil {
+			return fmt.Errorf("chain step %d: read look_back records: %w", i, err)
+		}
+		if len(records) < 4 {
+			records = emptyRecords
+		}
+		in.in = appendInput(in.in[:0], c.version, 0, records, 0, nil, false)
+		rc, out, err := in.call(ctx, in.lookBack, "look_back", c.version, in.in)
+		if err != nil {
+			c.fail(err)
+			return &LookBackError{Hint: err.Error(), err: err}
+		}
+		switch {
+		case rc == 0:
+			continue
+		case rc == -99:
+			le, err := decodeLookBackOutput(out)
+			if err != nil {
+				return &LookBackError{Hint: err.Error(), err: err}
+			}
+			return le
+		}
+		rerr := &ReturnCodeError{Func: "look_back", Code: rc}
+		return &LookBackError{Hint: rerr.Error(), err: rerr}
+	}
+	return nil
+}
+
+// Process runs one batch through the chain: records is a records section
+// (u32 count + records, spec §2.2) of a batch with base offset baseOffset
+// and first timestamp baseTimestamp. Each module gets the previous one's
+// output with the batch's base offset and timestamp re-applied (spec
+// §1.6).
+//
+// It returns the final records section (a fresh slice). A record-level
+// failure returns rtErr with the records that passed up to the failing
+// module; send both (SmartModuleRuntimeError). err is any other failure
+// (see ErrorCode); after a trap, timeout or memory limit the chain is
+// unusable and later calls return ErrChainBroken.
+func (c *Chain) Process(ctx context.Context, baseOffset, baseTimestamp int64, records []byte) (out []byte, rtErr *protocol.SmartModuleTransformRuntimeError, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.usable(); err != nil {
+		return nil, nil, err
+	}
+	if len(records) < 4 {
+		return nil, nil, fmt.Errorf("smartengine: records section of %d bytes has no count", len(records))
+	}
+	cur := records
+	for i, in := range c.insts {
+		if recordCount(cur) == 0 {
+			break // nothing to transform; an aggregate keeps its accumulator
+		}
+		agg := in.m.kind == KindAggregate
+		in.in = appendInput(in.in[:0], c.version, baseOffset, cur, baseTimestamp, in.acc, agg)
+		rc, raw, err := in.call(ctx, in.transform, in.m.kind.String(), c.version, in.in)
+		if err != nil {
+			c.fail(err)
+			return nil, nil, fmt.Errorf("chain step %d: %w", i, err)
+		}
+		if rc < 0 {
+			return nil, nil, fmt.Errorf("chain step %d: %w", i, &ReturnCodeError{Func: in.m.kind.String(), Code: rc})
+		}
+		o, err := DecodeOutput(raw, c.version, agg)
+		if err != nil {
+			return nil, nil, fmt.Errorf("chain step %d (%s): %w", i, in.m.kind, err)
+		}
+		if agg {
+			in.acc = append(in.acc[:0], o.Accumulator...)
+		}
+		if o.Err != nil {
+			return append([]byte(nil), o.Records...), o.Err, nil
+		}
+		cur = o.Records
+	}
+	return append([]byte(nil), cur...), nil, nil
+}
+
+// Len is the number of modules in the chain.
+func (c *Chain) Len() int { return len(c.insts) }
+
+// MemoryBytes is the linear memory the chain's instances hold now.
+func (c *Chain) MemoryBytes() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var n uint64
+	for _, in := range c.insts {
+		if !c.closed {
+			n += uint64(in.mem.Size())
+		}
+	}
+	return n
+}
+
+// Accumulator returns a copy of the aggregate accumulator of chain step i
+// (nil for other kinds).
+func (c *Chain) Accumulator(i int) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if i < 0 || i >= len(c.insts) || c.insts[i].m.kind != KindAggregate {
+		return nil
+	}
+	return append([]byte{}, c.insts[i].acc...)
+}
+
+// Close releases the chain's instances. It is safe to call twice.
+func (c *Chain) Close(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	var errs []error
+	for _, in := range c.insts {
+		if err := in.mod.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Chain) usable() error {
+	if c.closed {
+		return ErrClosed
+	}
+	if c.broken != nil {
+		return fmt.Errorf("%w: %w", ErrChainBroken, c.broken)
+	}
+	return nil
+}
+
+// fail marks the chain unusable after a trap, timeout or memory limit: the
+// guest's state is undefined (a Go guest's runtime is dead after a trap).
+func (c *Chain) fail(err error) {
+	if errors.Is(err, ErrTrap) || errors.Is(err, ErrTimeout) || errors.Is(err, ErrMemoryLimit) {
+		c.broken = err
+	}
+}

@@ -1,0 +1,36 @@
+// Package smartengine runs Fluvio SmartModules (WebAssembly) on wazero: it
+// compiles modules, builds chains of module instances for one stream, and
+// feeds them record batches through the Fluvio SmartModule ABI
+// (spec/smartmodule.md §1–§3; Fluvio crate fluvio-smartengine).
+//
+// # Using it from the SPU
+//
+//	eng, err := smartengine.New(ctx, smartengine.Config{CacheDir: dir})
+//	wasm, err := smartengine.Payload(gzippedOrRaw)       // gunzip AdHoc / predefined payloads
+//	mod, err := eng.Compile(ctx, wasm)                    // checks imports and exports, caches
+//	chain, err := eng.NewChain(ctx, requestVersion, smartengine.Invocation{Module: mod, Params: p})
+//	defer chain.Close(ctx)
+//	err = chain.LookBack(ctx, readHistory)                // once, before the first batch
+//	out, rtErr, err := chain.Process(ctx, baseOffset, firstTimestamp, records)
+//
+// records and out are the records section of a Fluvio batch: a u32 count
+// followed by the records (spec §2.2), so a stored batch's decompressed
+// records pass through unchanged. A record-level failure comes back as
+// rtErr together with the records that passed before it (send both, code
+// SmartModuleRuntimeError); any other failure is err, and ErrorCode(err)
+// gives the protocol error code to send to the client.
+//
+// # Deviations from upstream Fluvio (deliberate)
+//
+//   - Version: modules are called with min(requestVersion, 22) (spec §3.7),
+//     the one input layout every SDK generation since 2022 decodes.
+//   - Output buffers are freed with the guest's dealloc after they are read
+//     (spec §1.3 measured the upstream leak); Config.KeepOutputBuffers
+//     restores the reference behaviour.
+//   - Every call runs under a deadline (Config.CallTimeout); upstream has
+//     none, so a looping module blocks its stream forever there.
+//   - _initialize is called when a module exports it (Go c-shared guests,
+//     spec §5.1).
+//   - A memory limit hit while processing is reported as
+//     SmartModuleMemoryLimitExceeded, not Other.
+package smartengine
