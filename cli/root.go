@@ -1,39 +1,46 @@
 // Package cli is the fluvio command tree: it assembles the verb packages under
-// cli/ into one cobra root and maps errors to exit codes.
+// cli/ into one cobra root and maps errors to exit codes (through
+// cli/cmdutil, the one place exit codes are chosen).
 package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gofluvio/fluvio/cli/cmdutil"
+	"github.com/gofluvio/fluvio/cli/completions"
+	"github.com/gofluvio/fluvio/cli/profile"
 	"github.com/gofluvio/fluvio/internal/buildinfo"
 )
 
-// Exit codes of the fluvio binary.
+// Exit codes of the fluvio binary (defined in cli/cmdutil).
 const (
-	ExitOK    = 0
-	ExitError = 1
-	ExitUsage = 2
+	ExitOK    = cmdutil.ExitOK
+	ExitError = cmdutil.ExitError
+	ExitUsage = cmdutil.ExitUsage
 	// ExitInterrupted is returned after Ctrl-C.
-	ExitInterrupted = 130
+	ExitInterrupted = cmdutil.ExitInterrupted
 )
 
-// NewRootCmd builds the fluvio command tree.
-func NewRootCmd() *cobra.Command {
+// NewRootCmd builds the fluvio command tree over the dependencies in f.
+// Add a verb group with one AddCommand line below.
+func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "fluvio",
-		Short:         "Fluvio: the programmable streaming platform",
-		Long:          "fluvio manages Fluvio clusters, topics and SmartModules, and produces and consumes records.",
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Use:   "fluvio",
+		Short: "Fluvio: the programmable streaming platform",
+		Long:  "fluvio manages Fluvio clusters, topics and SmartModules, and produces and consumes records.",
 	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetOut(f.IOStreams.Out)
+	root.SetErr(f.IOStreams.ErrOut)
 	root.AddCommand(buildinfo.NewVersionCmd("fluvio"))
+	root.AddCommand(profile.NewCmdProfile(f))
+	root.AddCommand(completions.NewCmdCompletions(f))
+	cmdutil.SetupRoot(root) // last: wraps every command's argument checks
 	return root
 }
 
@@ -41,20 +48,13 @@ func NewRootCmd() *cobra.Command {
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	root := NewRootCmd()
-	err := root.ExecuteContext(ctx)
+	f := cmdutil.New()
+	err := NewRootCmd(f).ExecuteContext(ctx)
 	return ExitCode(err, ctx)
 }
 
 // ExitCode maps an error from a command to the process exit code and prints
 // it to stderr.
 func ExitCode(err error, ctx context.Context) int {
-	if err == nil {
-		return ExitOK
-	}
-	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		return ExitInterrupted
-	}
-	fmt.Fprintln(os.Stderr, "error:", err)
-	return ExitError
+	return cmdutil.ExitCode(err, ctx.Err() != nil, os.Stderr)
 }
