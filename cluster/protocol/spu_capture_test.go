@@ -272,7 +272,7 @@ func TestSPUDerivedVectors(t *testing.T) {
 		{
 			name: "fetch consumer offsets v25", version: 25,
 			msg: &FetchConsumerOffsetsRequest{FilterOpts: &ConsumerOffsetFilter{
-				ReplicaID: &ReplicaKey{Topic: "t", Partition: 0}, ConsumerID: ptr("c1"),
+				ReplicaID: &ReplicaKey{Topic: "t", Partition: 0}, ConsumerID: spuPtr("c1"),
 			}},
 			fresh: func() interface {
 				Encode([]byte, int16) []byte
@@ -297,4 +297,4 @@ func TestSPUDerivedVectors(t *testing.T) {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
+func spuPtr[T any](v T) *T { return &v }

@@ -13,10 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// updateGolden reports whether -update was given. The flag is shared with
+// spuUpdateGolden reports whether -update was given. The flag is shared with
 // other golden tests of the package: it is defined here only if no other
 // test file defined it first.
-func updateGolden() bool {
+func spuUpdateGolden() bool {
 	f := flag.Lookup("update")
 	if f == nil {
 		return false
@@ -32,15 +32,15 @@ var _ = func() bool {
 	return true
 }()
 
-// sampleBatch is a small, valid batch (the captured 1-record produce batch).
-func sampleBatch(t testing.TB) []byte {
+// spuSampleBatch is a small, valid batch (the captured 1-record produce batch).
+func spuSampleBatch(t testing.TB) []byte {
 	b, err := hex.DecodeString("0000000000000000" + "0000003dffffffff0201d38126000000000000000001a2010bb5df000001a2010bb5dfffffffffffffffffffffffffffff000000011600000001046b33047633" + "00")
 	require.NoError(t, err)
 	return b
 }
 
-// sampleInvocations exercises every SmartModule variant and version gate.
-func sampleInvocations(t testing.TB) []SmartModuleInvocation {
+// spuSampleInvocations exercises every SmartModule variant and version gate.
+func spuSampleInvocations(t testing.TB) []SmartModuleInvocation {
 	age := 90*time.Second + 5*time.Millisecond
 	return []SmartModuleInvocation{
 		{Wasm: PredefinedWasm("my-map"), Kind: SmartModuleKind{Type: SMKindMap}},
@@ -48,7 +48,7 @@ func sampleInvocations(t testing.TB) []SmartModuleInvocation {
 			Wasm:   AdHocWasm([]byte{0x1f, 0x8b, 8, 0}),
 			Kind:   SmartModuleKind{Type: SMKindAggregate, Accumulator: []byte("0")},
 			Params: SmartModuleExtraParams{Params: map[string]string{"b": "2", "a": "1"}, Lookback: &Lookback{Last: 10, Age: &age}},
-			Name:   ptr("agg"),
+			Name:   spuPtr("agg"),
 		},
 		{Wasm: PredefinedWasm("j"), Kind: SmartModuleKind{Type: SMKindJoin, Topic: "other"}},
 		{Wasm: PredefinedWasm("js"), Kind: SmartModuleKind{Type: SMKindJoinStream, Topic: "t", DerivedStream: "ds"}},
@@ -58,7 +58,7 @@ func sampleInvocations(t testing.TB) []SmartModuleInvocation {
 	}
 }
 
-type goldenCase struct {
+type spuGoldenCase struct {
 	name     string
 	key      APIKey
 	request  bool
@@ -69,18 +69,18 @@ type goldenCase struct {
 	full int16
 }
 
-func spuGoldenCases(t testing.TB) []goldenCase {
-	batch := sampleBatch(t)
+func spuGoldenCases(t testing.TB) []spuGoldenCase {
+	batch := spuSampleBatch(t)
 	two := append(append([]byte{}, batch...), batch...)
 	all := []int16{0, 23, SPUMaxVersion}
-	return []goldenCase{
+	return []spuGoldenCase{
 		{"produce-request", KeyProduce, true, &ProduceRequest{
-			TransactionalID: ptr("tx"), Isolation: ReadCommitted, TimeoutMs: 1500,
+			TransactionalID: spuPtr("tx"), Isolation: ReadCommitted, TimeoutMs: 1500,
 			Topics: []TopicProduceData{
 				{Name: "t1", Partitions: []PartitionProduceData{{PartitionIndex: 0, Records: RecordSet{Batches: batch}}, {PartitionIndex: 0, Records: RecordSet{Batches: two}}}},
 				{Name: "empty"},
 			},
-			SmartModules: sampleInvocations(t),
+			SmartModules: spuSampleInvocations(t),
 		}, all, 25},
 		{"produce-response", KeyProduce, false, &ProduceResponse{
 			Responses: []TopicProduceResponse{
@@ -108,7 +108,7 @@ func spuGoldenCases(t testing.TB) []goldenCase {
 		}, all, 25},
 		{"fetchoffsets-request", KeyFetchOffsets, true, &FetchOffsetsRequest{
 			Topics:     []FetchOffsetTopic{{Name: "t1", Partitions: []FetchOffsetPartition{{0}, {3}}}},
-			ConsumerID: ptr("c1"),
+			ConsumerID: spuPtr("c1"),
 		}, all, 23},
 		{"fetchoffsets-response", KeyFetchOffsets, false, &FetchOffsetsResponse{
 			Topics: []FetchOffsetTopicResponse{{Name: "t1", Partitions: []FetchOffsetPartitionResponse{
@@ -118,7 +118,7 @@ func spuGoldenCases(t testing.TB) []goldenCase {
 		}, all, 25},
 		{"streamfetch-request", KeyStreamFetch, true, &StreamFetchRequest{
 			Topic: "t1", Partition: 1, FetchOffset: 42, MaxBytes: 4096, Isolation: ReadCommitted,
-			SmartModules: sampleInvocations(t), ConsumerID: ptr("c1"),
+			SmartModules: spuSampleInvocations(t), ConsumerID: spuPtr("c1"),
 		}, all, 25},
 		{"streamfetch-request-legacy", KeyStreamFetch, true, &StreamFetchRequest{
 			Topic: "t1", FetchOffset: 1, MaxBytes: DefaultStreamFetchMaxBytes,
@@ -148,7 +148,7 @@ func spuGoldenCases(t testing.TB) []goldenCase {
 		{"deleteconsumeroffset-request", KeyDeleteConsumerOffset, true, &DeleteConsumerOffsetRequest{ReplicaID: ReplicaKey{Topic: "t1", Partition: 2}, ConsumerID: "c1"}, all, 25},
 		{"deleteconsumeroffset-response", KeyDeleteConsumerOffset, false, &DeleteConsumerOffsetResponse{}, all, 25},
 		{"fetchconsumeroffsets-request", KeyFetchConsumerOffsets, true, &FetchConsumerOffsetsRequest{
-			FilterOpts: &ConsumerOffsetFilter{ReplicaID: &ReplicaKey{Topic: "t1"}, ConsumerID: ptr("c1")},
+			FilterOpts: &ConsumerOffsetFilter{ReplicaID: &ReplicaKey{Topic: "t1"}, ConsumerID: spuPtr("c1")},
 		}, all, 25},
 		{"fetchconsumeroffsets-response", KeyFetchConsumerOffsets, false, &FetchConsumerOffsetsResponse{
 			Consumers: []ConsumerOffset{{ConsumerID: "c1", ReplicaID: ReplicaKey{Topic: "t1", Partition: 0}, Offset: 41, ModifiedTime: 1795313874399}},
@@ -156,8 +156,8 @@ func spuGoldenCases(t testing.TB) []goldenCase {
 	}
 }
 
-// hexLines renders b as hex, 32 bytes a line.
-func hexLines(b []byte) string {
+// spuHexLines renders b as hex, 32 bytes a line.
+func spuHexLines(b []byte) string {
 	var sb strings.Builder
 	h := hex.EncodeToString(b)
 	for len(h) > 64 {
@@ -174,13 +174,13 @@ func TestSPUGolden(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/v%d", tc.name, v), func(t *testing.T) {
 				got := tc.msg.Encode(nil, v)
 				path := filepath.Join("testdata", "spu", fmt.Sprintf("%s-v%d.golden", tc.name, v))
-				if updateGolden() {
+				if spuUpdateGolden() {
 					require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-					require.NoError(t, os.WriteFile(path, []byte(hexLines(got)), 0o644))
+					require.NoError(t, os.WriteFile(path, []byte(spuHexLines(got)), 0o644))
 				}
 				want, err := os.ReadFile(path)
 				require.NoError(t, err, "run go test -update to create it")
-				require.Equal(t, string(want), hexLines(got))
+				require.Equal(t, string(want), spuHexLines(got))
 
 				// The golden bytes decode with the registry and encode back.
 				var fresh Message

@@ -55,7 +55,7 @@ func TestProduceSmartModulesGate(t *testing.T) {
 }
 
 // allocated runs f and returns the bytes it allocated.
-func allocated(f func()) uint64 {
+func spuAllocated(f func()) uint64 {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -106,7 +106,7 @@ func TestSPUDecodeHugeLengths(t *testing.T) {
 				m, _ = NewSPUResponse(tc.key)
 			}
 			r := NewReader(body)
-			n := allocated(func() { m.Decode(r, tc.version) })
+			n := spuAllocated(func() { m.Decode(r, tc.version) })
 			require.Error(t, r.Err())
 			require.True(t, errors.Is(r.Err(), ErrTooLarge) || errors.Is(r.Err(), ErrShortBuffer), "%v", r.Err())
 			require.Less(t, n, uint64(64<<10), "decode allocated %d bytes", n)
@@ -198,7 +198,7 @@ func TestSmartModuleKindEncoding(t *testing.T) {
 }
 
 func TestRecordSetBatches(t *testing.T) {
-	batch := sampleBatch(t)
+	batch := spuSampleBatch(t)
 	tests := []struct {
 		name  string
 		bytes []byte
@@ -241,9 +241,9 @@ func TestConsumerOffsetFilterMatches(t *testing.T) {
 		{"empty", &ConsumerOffsetFilter{}, true},
 		{"replica match", &ConsumerOffsetFilter{ReplicaID: &ReplicaKey{Topic: "t", Partition: 1}}, true},
 		{"replica other partition", &ConsumerOffsetFilter{ReplicaID: &ReplicaKey{Topic: "t", Partition: 0}}, false},
-		{"consumer match", &ConsumerOffsetFilter{ConsumerID: ptr("c1")}, true},
-		{"consumer other", &ConsumerOffsetFilter{ConsumerID: ptr("c2")}, false},
-		{"both", &ConsumerOffsetFilter{ReplicaID: &ReplicaKey{Topic: "t", Partition: 1}, ConsumerID: ptr("c1")}, true},
+		{"consumer match", &ConsumerOffsetFilter{ConsumerID: spuPtr("c1")}, true},
+		{"consumer other", &ConsumerOffsetFilter{ConsumerID: spuPtr("c2")}, false},
+		{"both", &ConsumerOffsetFilter{ReplicaID: &ReplicaKey{Topic: "t", Partition: 1}, ConsumerID: spuPtr("c1")}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
