@@ -273,3 +273,24 @@ func TestSPURegistry(t *testing.T) {
 	b, _ := NewSPURequest(KeyProduce)
 	require.NotSame(t, a, b)
 }
+
+func TestDecodeSPURequestAndResponse(t *testing.T) {
+	// The captured UpdateOffsets request of spec §7.5.
+	body := spuHex(t, "00000001 0000000000000002 00000001")
+	m, err := DecodeSPURequest(&RequestHeader{APIKey: KeyUpdateOffsets, APIVersion: 0}, body)
+	require.NoError(t, err)
+	require.Equal(t, &UpdateOffsetsRequest{Offsets: []OffsetUpdate{{Offset: 2, SessionID: 1}}}, m)
+
+	_, err = DecodeSPURequest(&RequestHeader{APIKey: KeyUpdateOffsets}, body[:6])
+	require.ErrorIs(t, err, ErrTooLarge)
+	require.ErrorContains(t, err, "key 1005 v0")
+
+	_, err = DecodeSPURequest(&RequestHeader{APIKey: KeyStartMirror}, nil)
+	require.ErrorIs(t, err, ErrInvalid)
+
+	resp, err := DecodeSPUResponse(KeyUpdateOffsets, 0, spuHex(t, "00000001 00000001 0bba"))
+	require.NoError(t, err)
+	require.Equal(t, FetchSessionNotFoud, resp.(*UpdateOffsetsResponse).Status[0].Error.Code)
+	_, err = DecodeSPUResponse(9999, 0, nil)
+	require.ErrorIs(t, err, ErrInvalid)
+}

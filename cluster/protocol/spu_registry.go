@@ -1,5 +1,7 @@
 package protocol
 
+import "fmt"
+
 // SPUMaxVersion is the highest SPU api version any Fluvio client speaks
 // (HEAD's COMMON_VERSION, spec §1.6); the SPU messages encode every version
 // from 0 to it.
@@ -55,4 +57,35 @@ func NewSPUResponse(key APIKey) (Message, bool) {
 		return &FetchConsumerOffsetsResponse{}, true
 	}
 	return nil, false
+}
+
+// DecodeSPURequest decodes the body of a request to the SPU whose header is
+// h, at h.APIVersion. Like the Rust decoder it ignores bytes left after the
+// body. Byte fields of the result (record sets, ad-hoc wasm) alias body.
+func DecodeSPURequest(h *RequestHeader, body []byte) (Message, error) {
+	m, ok := NewSPURequest(h.APIKey)
+	if !ok {
+		return nil, fmt.Errorf("%w: unknown SPU api key %d", ErrInvalid, h.APIKey)
+	}
+	r := NewReader(body)
+	m.Decode(r, h.APIVersion)
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("decode SPU request key %d v%d: %w", h.APIKey, h.APIVersion, err)
+	}
+	return m, nil
+}
+
+// DecodeSPUResponse decodes the body of an SPU response to a request with
+// api key and version (the response header already stripped).
+func DecodeSPUResponse(key APIKey, version int16, body []byte) (Message, error) {
+	m, ok := NewSPUResponse(key)
+	if !ok {
+		return nil, fmt.Errorf("%w: unknown SPU api key %d", ErrInvalid, key)
+	}
+	r := NewReader(body)
+	m.Decode(r, version)
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("decode SPU response key %d v%d: %w", key, version, err)
+	}
+	return m, nil
 }
