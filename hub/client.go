@@ -404,7 +404,7 @@ type rawManifest struct {
 	mt   types.MediaType
 }
 
-func (r rawManifest) RawManifest() ([]byte, error)         { return r.body, nil }
+func (r rawManifest) RawManifest() ([]byte, error)        { return r.body, nil }
 func (r rawManifest) MediaType() (types.MediaType, error) { return r.mt, nil }
 
 func marshalManifest(v any, mt types.MediaType) (rawManifest, v1.Descriptor, error) {

@@ -172,8 +172,8 @@ func newFileLayer(path string) (*fileLayer, error) {
 	return &fileLayer{path: path, size: n, digest: v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(h.Sum(nil))}}, nil
 }
 
-func (l *fileLayer) Digest() (v1.Hash, error)            { return l.digest, nil }
-func (l *fileLayer) DiffID() (v1.Hash, error)            { return l.digest, nil }
+func (l *fileLayer) Digest() (v1.Hash, error)             { return l.digest, nil }
+func (l *fileLayer) DiffID() (v1.Hash, error)             { return l.digest, nil }
 func (l *fileLayer) Compressed() (io.ReadCloser, error)   { return os.Open(l.path) }
 func (l *fileLayer) Uncompressed() (io.ReadCloser, error) { return os.Open(l.path) }
 func (l *fileLayer) Size() (int64, error)                 { return l.size, nil }

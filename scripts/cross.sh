@@ -10,6 +10,7 @@ list=$(go run ./cmd/fluvio-run hub targets)
 printf '%-32s %-12s %12s\n' TRIPLE BINARY BYTES
 echo "$list" | while IFS='	' read -r triple goos goarch goarm _tier binaries; do
 	[ "$triple" = TRIPLE ] && continue
+	[ "$goarm" = - ] && goarm=""
 	mkdir -p "$out/$triple"
 	ext=""
 	[ "$goos" = windows ] && ext=".exe"

@@ -22,6 +22,7 @@ func NewRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(buildinfo.NewVersionCmd("fluvio-run"))
+	root.AddCommand(NewHubCmd())
 	return root
 }
 
