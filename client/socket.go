@@ -190,8 +190,8 @@ func (s *socket) unregister(corr int32) {
 	s.mu.Unlock()
 }
 
-func (s *socket) send(key protocol.APIKey, version int16, corr int32, req protocol.Message) error {
-	h := protocol.RequestHeader{APIKey: key, APIVersion: version, CorrelationID: corr, ClientID: s.clientID}
+func (s *socket) send(key protocol.APIKey, version int16, corr int32, req protocol.Message, clientID string) error {
+	h := protocol.RequestHeader{APIKey: key, APIVersion: version, CorrelationID: corr, ClientID: clientID}
 	frame := protocol.EncodeRequestFrame(nil, &h, req)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -212,7 +212,7 @@ func (s *socket) call(ctx context.Context, key protocol.APIKey, version int16, r
 	if err != nil {
 		return err
 	}
-	if err := s.send(key, version, corr, req); err != nil {
+	if err := s.send(key, version, corr, req, s.clientID); err != nil {
 		s.unregister(corr)
 		return fmt.Errorf("send request %d to %s: %w", key, s.addr, err)
 	}
@@ -242,12 +242,12 @@ type stream struct {
 }
 
 // openStream sends req and returns the stream of its responses.
-func (s *socket) openStream(key protocol.APIKey, version int16, req protocol.Message, depth int) (*stream, error) {
+func (s *socket) openStream(key protocol.APIKey, version int16, req protocol.Message, depth int, clientID string) (*stream, error) {
 	corr, w, err := s.register(true, depth)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.send(key, version, corr, req); err != nil {
+	if err := s.send(key, version, corr, req, clientID); err != nil {
 		s.unregister(corr)
 		return nil, fmt.Errorf("send stream request %d to %s: %w", key, s.addr, err)
 	}

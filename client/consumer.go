@@ -1,0 +1,378 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/gofluvio/fluvio/cluster/protocol"
+)
+
+// Offset says where a stream starts.
+type Offset struct {
+	from  offsetFrom
+	value int64
+}
+
+type offsetFrom uint8
+
+const (
+	fromAbsolute offsetFrom = iota
+	fromBeginning
+	fromEnd
+)
+
+// OffsetAbsolute starts at offset n.
+func OffsetAbsolute(n int64) Offset { return Offset{fromAbsolute, n} }
+
+// OffsetBeginning starts n records after the start of the log.
+func OffsetBeginning(n int64) Offset { return Offset{fromBeginning, n} }
+
+// OffsetEnd starts n records before the end of the log (0: only new records).
+func OffsetEnd(n int64) Offset { return Offset{fromEnd, n} }
+
+// resolve turns the offset into an absolute one as the Rust client does:
+// clamp into [start, hw], floored at 0.
+func (o Offset) resolve(start, hw int64) int64 {
+	var v int64
+	switch o.from {
+	case fromAbsolute:
+		v = o.value
+	case fromBeginning:
+		v = min(max(start+o.value, start), hw)
+	case fromEnd:
+		v = min(max(hw-o.value, start), hw)
+	}
+	return max(v, 0)
+}
+
+// ConsumerConfig configures a stream.
+type ConsumerConfig struct {
+	// MaxBytes bounds each response (1 048 890 by default, as the Rust client).
+	MaxBytes int32
+	// Isolation ReadCommitted reads only committed records.
+	Isolation protocol.Isolation
+	// SmartModules run on the SPU, in order, before records are sent.
+	SmartModules []protocol.SmartModuleInvocation
+	// ConsumerID names a consumer whose offset the cluster keeps: the
+	// stream resumes after the last committed offset, and Commit stores it.
+	ConsumerID string
+	// StopAtEnd ends the stream (io.EOF) once it reached the high watermark
+	// it saw when it started, instead of waiting for new records.
+	StopAtEnd bool
+}
+
+// DefaultMaxBytes is the Rust client's default fetch size.
+const DefaultMaxBytes = 1048890
+
+// Record is a consumed record.
+type Record struct {
+	Partition uint32
+	Offset    int64
+	// Timestamp is milliseconds since the epoch, or -1 when unknown.
+	Timestamp int64
+	// Key is nil when the record has no key.
+	Key   []byte
+	Value []byte
+}
+
+// PartitionConsumer consumes one partition of a topic.
+type PartitionConsumer struct {
+	c         *Client
+	topic     string
+	partition uint32
+}
+
+// PartitionConsumer returns a consumer of one partition.
+func (c *Client) PartitionConsumer(topic string, partition uint32) *PartitionConsumer {
+	return &PartitionConsumer{c: c, topic: topic, partition: partition}
+}
+
+// Stream is a continuous stream of records from one partition.
+type Stream struct {
+	pc       *PartitionConsumer
+	sock     *socket
+	st       *stream
+	streamID uint32
+	items    chan streamItem
+	cancel   context.CancelFunc
+	done     chan struct{}
+
+	mu        sync.Mutex
+	lastRead  int64 // offset of the last record returned by Next
+	hw        int64
+	closeOnce sync.Once
+}
+
+type streamItem struct {
+	rec Record
+	err error
+}
+
+// Offsets are the bounds of a partition.
+type Offsets struct {
+	Start         int64
+	HighWatermark int64
+}
+
+// FetchOffsets asks the leader for the partition's log start and high
+// watermark (and, with consumerID, the committed offset + 1 as Start).
+func (pc *PartitionConsumer) FetchOffsets(ctx context.Context, consumerID string) (Offsets, error) {
+	s, err := pc.socket(ctx)
+	if err != nil {
+		return Offsets{}, err
+	}
+	return pc.fetchOffsets(ctx, s, consumerID)
+}
+
+func (pc *PartitionConsumer) socket(ctx context.Context) (*socket, error) {
+	leader, err := pc.c.partitionLeader(ctx, pc.topic, pc.partition)
+	if err != nil {
+		return nil, err
+	}
+	return pc.c.spuSocket(ctx, leader)
+}
+
+func (pc *PartitionConsumer) fetchOffsets(ctx context.Context, s *socket, consumerID string) (Offsets, error) {
+	v, ok := s.version(protocol.KeyFetchOffsets, clientFetchOffsets)
+	if !ok {
+		v = clientFetchOffsets.Max
+	}
+	req := &protocol.FetchOffsetsRequest{Topics: []protocol.FetchOffsetTopic{{Name: pc.topic, Partitions: []protocol.FetchOffsetPartition{{PartitionIndex: pc.partition}}}}}
+	if consumerID != "" {
+		req.ConsumerID = &consumerID
+	}
+	cctx, cancel := context.WithTimeout(ctx, pc.c.opts.RequestTimeout)
+	defer cancel()
+	var resp protocol.FetchOffsetsResponse
+	if err := s.call(cctx, protocol.KeyFetchOffsets, v, req, &resp); err != nil {
+		return Offsets{}, fmt.Errorf("fetch offsets of %s-%d: %w", pc.topic, pc.partition, err)
+	}
+	for _, t := range resp.Topics {
+		if t.Name != pc.topic {
+			continue
+		}
+		for _, p := range t.Partitions {
+			if p.PartitionIndex == pc.partition {
+				if err := p.ErrorCode.Err(); err != nil {
+					return Offsets{}, fmt.Errorf("fetch offsets of %s-%d: %w", pc.topic, pc.partition, err)
+				}
+				return Offsets{Start: p.StartOffset, HighWatermark: p.LastStableOffset}, nil
+			}
+		}
+	}
+	return Offsets{}, fmt.Errorf("fetch offsets of %s-%d: no replica offset in the response", pc.topic, pc.partition)
+}
+
+// Stream starts streaming records from off.
+func (pc *PartitionConsumer) Stream(ctx context.Context, off Offset, cfg ConsumerConfig) (*Stream, error) {
+	s, err := pc.socket(ctx)
+	if err != nil {
+		return nil, err
+	}
+	offs, err := pc.fetchOffsets(ctx, s, cfg.ConsumerID)
+	if err != nil {
+		return nil, err
+	}
+	start := off.resolve(offs.Start, offs.HighWatermark)
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
+	v, ok := s.version(protocol.KeyStreamFetch, clientStreamFetch)
+	if !ok {
+		return nil, fmt.Errorf("stream %s-%d: the SPU does not support StreamFetch versions %d-%d", pc.topic, pc.partition, clientStreamFetch.Min, clientStreamFetch.Max)
+	}
+	req := &protocol.StreamFetchRequest{Topic: pc.topic, Partition: pc.partition, FetchOffset: start,
+		MaxBytes: cfg.MaxBytes, Isolation: cfg.Isolation, SmartModules: cfg.SmartModules}
+	if cfg.ConsumerID != "" {
+		req.ConsumerID = &cfg.ConsumerID
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	out := &Stream{pc: pc, sock: s, items: make(chan streamItem, 1024), cancel: cancel, done: make(chan struct{}), lastRead: -1, hw: offs.HighWatermark}
+	if cfg.StopAtEnd && start >= offs.HighWatermark {
+		close(out.items)
+		close(out.done)
+		return out, nil
+	}
+	st, err := s.openStream(protocol.KeyStreamFetch, v, req, 16, s.clientID)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	out.st = st
+	end := int64(-1)
+	if cfg.StopAtEnd {
+		end = offs.HighWatermark
+	}
+	go out.run(sctx, start, end)
+	return out, nil
+}
+
+// run reads response frames, delivers their records and acknowledges them.
+func (s *Stream) run(ctx context.Context, start, end int64) {
+	defer close(s.done)
+	defer close(s.items)
+	defer s.st.close()
+	send := func(it streamItem) bool {
+		select {
+		case s.items <- it:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		var resp protocol.StreamFetchResponse
+		if err := s.st.next(ctx, &resp); err != nil {
+			if ctx.Err() == nil {
+				send(streamItem{err: fmt.Errorf("stream %s-%d: %w", s.pc.topic, s.pc.partition, err)})
+			}
+			return
+		}
+		part := &resp.Partition
+		s.mu.Lock()
+		s.streamID = resp.StreamID
+		s.hw = part.HighWatermark
+		s.mu.Unlock()
+		next := int64(-1)
+		var recErr error
+		for batch := range part.Records.All() {
+			h, err := protocol.ParseBatchHeader(batch)
+			if err != nil {
+				recErr = err
+				break
+			}
+			next = h.LastOffset() + 1
+			err = protocol.ForEachRecord(batch, func(offset, ts int64, r *protocol.Record) error {
+				if offset < start || (end >= 0 && offset >= end) {
+					return nil
+				}
+				rec := Record{Partition: s.pc.partition, Offset: offset, Timestamp: ts, Value: append([]byte(nil), r.Value...)}
+				if r.Key != nil {
+					rec.Key = append([]byte{}, r.Key...)
+				}
+				if !send(streamItem{rec: rec}) {
+					return context.Canceled
+				}
+				return nil
+			})
+			if err != nil {
+				recErr = err
+				break
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if recErr != nil {
+			send(streamItem{err: fmt.Errorf("stream %s-%d: %w", s.pc.topic, s.pc.partition, recErr)})
+			return
+		}
+		if err := part.ErrorCode.Err(); err != nil {
+			send(streamItem{err: fmt.Errorf("stream %s-%d: %w", s.pc.topic, s.pc.partition, err)})
+			return
+		}
+		if part.NextFilterOffset > 0 {
+			next = part.NextFilterOffset
+		}
+		if next < 0 {
+			continue
+		}
+		if end >= 0 && next >= end {
+			send(streamItem{err: io.EOF})
+			return
+		}
+		if err := s.ack(ctx, next); err != nil {
+			if ctx.Err() == nil {
+				send(streamItem{err: err})
+			}
+			return
+		}
+	}
+}
+
+// ack sends UpdateOffsets so the SPU sends what follows next.
+func (s *Stream) ack(ctx context.Context, next int64) error {
+	s.mu.Lock()
+	id := s.streamID
+	s.mu.Unlock()
+	cctx, cancel := context.WithTimeout(ctx, s.pc.c.opts.RequestTimeout)
+	defer cancel()
+	var resp protocol.UpdateOffsetsResponse
+	err := s.sock.call(cctx, protocol.KeyUpdateOffsets, 0, &protocol.UpdateOffsetsRequest{Offsets: []protocol.OffsetUpdate{{Offset: next, SessionID: id}}}, &resp)
+	if err != nil {
+		return fmt.Errorf("stream %s-%d: acknowledge offset %d: %w", s.pc.topic, s.pc.partition, next, err)
+	}
+	for _, st := range resp.Status {
+		if err := st.Error.Err(); err != nil {
+			return fmt.Errorf("stream %s-%d: acknowledge offset %d: %w", s.pc.topic, s.pc.partition, next, err)
+		}
+	}
+	return nil
+}
+
+// Next returns the next record. At the end of a StopAtEnd stream it
+// returns io.EOF; a server-side error (for example a SmartModule runtime
+// error) is returned after the records that preceded it.
+func (s *Stream) Next(ctx context.Context) (Record, error) {
+	select {
+	case it, ok := <-s.items:
+		if !ok {
+			return Record{}, io.EOF
+		}
+		if it.err != nil {
+			return Record{}, it.err
+		}
+		s.mu.Lock()
+		s.lastRead = it.rec.Offset
+		s.mu.Unlock()
+		return it.rec, nil
+	case <-ctx.Done():
+		return Record{}, ctx.Err()
+	}
+}
+
+// HighWatermark is the partition's high watermark as last reported.
+func (s *Stream) HighWatermark() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hw
+}
+
+// Commit stores the offset of the last record returned by Next for the
+// stream's named consumer (ConsumerConfig.ConsumerID).
+func (s *Stream) Commit(ctx context.Context) error {
+	s.mu.Lock()
+	off, id := s.lastRead, s.streamID
+	s.mu.Unlock()
+	if off < 0 {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, s.pc.c.opts.RequestTimeout)
+	defer cancel()
+	var resp protocol.UpdateConsumerOffsetResponse
+	if err := s.sock.call(cctx, protocol.KeyUpdateConsumerOffset, clientSPUDefault, &protocol.UpdateConsumerOffsetRequest{Offset: off, SessionID: id}, &resp); err != nil {
+		return fmt.Errorf("commit offset %d of %s-%d: %w", off, s.pc.topic, s.pc.partition, err)
+	}
+	if err := resp.ErrorCode.Err(); err != nil {
+		return fmt.Errorf("commit offset %d of %s-%d: %w", off, s.pc.topic, s.pc.partition, err)
+	}
+	return nil
+}
+
+// Close stops the stream.
+func (s *Stream) Close() error {
+	s.closeOnce.Do(func() {
+		s.cancel()
+		<-s.done
+	})
+	return nil
+}
+
+// ErrStreamEnd is io.EOF: the end of a StopAtEnd stream.
+var ErrStreamEnd = io.EOF
+
+// IsEnd reports whether err marks the end of a stream.
+func IsEnd(err error) bool { return errors.Is(err, io.EOF) }
