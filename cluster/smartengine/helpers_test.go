@@ -2,9 +2,10 @@ package smartengine
 
 import (
 	"context"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -118,4 +119,17 @@ func newChain(t testing.TB, e *Engine, invs ...Invocation) *Chain {
 
 const testTimestamp = int64(1700000000000)
 
-var _ = time.Second
+func filepathWalk(dir string, fn func(string)) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			fn(p)
+		}
+		return err
+	})
+}
+
+func readDirNames(dir string) ([]string, error) {
+	var names []string
+	err := filepathWalk(dir, func(p string) { names = append(names, p) })
+	return names, err
+}
