@@ -17,7 +17,8 @@ import (
 //	<dir>/<kind>/<name>.meta      kind = lower-case label: topic, partition, spu,
 //	                              customspu, spugroup, smartmodule, tableformat
 //
-// Each file is written to "<file>.tmp", fsynced, then renamed over the old
+// <dir>/epoch holds the store epoch of the last deletion (i64, big endian),
+// since a deleted object no longer records it. Each file is written to "<file>.tmp", fsynced, then renamed over the old
 // one, so a crash leaves either the old or the new object. Leftover .tmp files
 // are removed on load. A file is:
 //
@@ -38,6 +39,7 @@ const (
 	objectFileFormat  = uint16(1)
 	objectFileExt     = ".meta"
 	objectFileTmpExt  = ".tmp"
+	epochFileName     = "epoch"
 	storeCodecVersion = int16(19) // newest object layout we encode
 	maxObjectFileSize = protocol.MaxFrameSize + 1<<16
 )
@@ -157,6 +159,18 @@ func writeObjectFile(dir, label string, o *Object) error {
 	return nil
 }
 
+func writeEpochFile(dir string, epoch int64) error {
+	path := filepath.Join(dir, epochFileName)
+	tmp := path + objectFileTmpExt
+	if err := os.WriteFile(tmp, protocol.AppendInt64(nil, epoch), 0o644); err != nil {
+		return fmt.Errorf("sc: persist epoch: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("sc: persist epoch: %w", err)
+	}
+	return nil
+}
+
 func removeObjectFile(dir, label, name string) error {
 	kd := filepath.Join(dir, kindDir(label))
 	err := os.Remove(filepath.Join(kd, objectFileName(name)))
@@ -191,6 +205,9 @@ func (s *Store) Load() error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if b, err := os.ReadFile(filepath.Join(s.dir, epochFileName)); err == nil && len(b) == 8 {
+		s.epoch = max(s.epoch, protocol.NewReader(b).Int64())
+	}
 	for _, label := range protocol.Labels {
 		kd := filepath.Join(s.dir, kindDir(label))
 		entries, err := os.ReadDir(kd)

@@ -139,6 +139,11 @@ func (s *Store) Delete(label, name string) (*Object, error) {
 		if err := removeObjectFile(s.dir, label, name); err != nil {
 			return nil, err
 		}
+		// A deletion leaves no object carrying its epoch; record it so the
+		// epoch never goes back after a restart.
+		if err := writeEpochFile(s.dir, s.epoch+1); err != nil {
+			return nil, err
+		}
 	}
 	s.epoch++
 	delete(s.kinds[label], name)
