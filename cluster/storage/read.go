@@ -96,6 +96,7 @@ func (r *Replica) locate(offset int64, maxBytes int64, iso Isolation) (located, 
 		}
 		size := s.size
 		sc := newScanner(s.f, size)
+		defer sc.release()
 		pos := int64(0)
 		if offset > s.base {
 			if e, k := lookup(s.entries, uint32(min(offset-s.base, int64(^uint32(0))))); k >= 0 {

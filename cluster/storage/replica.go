@@ -119,8 +119,10 @@ func (r *Replica) load() error {
 	r.leo = active.end
 	// The recovered tail is now durable; with one replica all of it is
 	// committed. The checkpoint bounds HW once followers exist.
-	if err := active.f.Sync(); err != nil {
-		return fmt.Errorf("storage: sync recovered segment: %w", err)
+	if r.cfg.Flush.Mode != FlushOS {
+		if err := active.f.Sync(); err != nil {
+			return fmt.Errorf("storage: sync recovered segment: %w", err)
+		}
 	}
 	r.hw = r.leo
 	if hw, err := r.readCheckpoint(); err == nil {
@@ -242,7 +244,9 @@ func (r *Replica) readIndex(s *segment) ([]IndexEntry, error) {
 	// Spot-check the last entry: it must point at a batch with that offset.
 	if n := len(entries); n > 0 {
 		e := entries[n-1]
-		bi, err := newScanner(s.f, s.size).header(int64(e.Position), r.cfg.MaxBatchSize)
+		sc := newScanner(s.f, s.size)
+		bi, err := sc.header(int64(e.Position), r.cfg.MaxBatchSize)
+		sc.release()
 		if err != nil || bi.baseOffset != s.base+int64(e.RelOffset) {
 			return nil, fmt.Errorf("%w: last index entry does not point at its batch", ErrCorrupt)
 		}
@@ -384,7 +388,7 @@ func (r *Replica) undo(s *segment, pos int64) {
 func (r *Replica) roll() error {
 	old := r.active()
 	if r.cfg.Flush.Mode != FlushOS {
-		if err := old.f.Sync(); err != nil {
+		if err := syncData(old.f); err != nil {
 			return fmt.Errorf("%w: sync segment %s: %v", ErrWrite, old.logPath, err)
 		}
 		if err := old.idx.Sync(); err != nil {
@@ -425,7 +429,7 @@ func (r *Replica) syncTo(target int64) error {
 	}
 	s, upTo := r.active(), r.leo
 	r.mu.RUnlock()
-	if err := s.f.Sync(); err != nil {
+	if err := syncData(s.f); err != nil {
 		return fmt.Errorf("%w: sync %s: %v", ErrWrite, s.logPath, err)
 	}
 	r.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofluvio/fluvio/cluster/protocol"
@@ -79,8 +80,18 @@ type scanner struct {
 
 const scanBufSize = 64 << 10
 
+var scanBufs = sync.Pool{New: func() any { b := make([]byte, scanBufSize); return &b }}
+
+// newScanner returns a scanner with a pooled buffer; release returns it.
 func newScanner(f File, limit int64) *scanner {
-	return &scanner{f: f, limit: limit, buf: make([]byte, scanBufSize)}
+	return &scanner{f: f, limit: limit, buf: *scanBufs.Get().(*[]byte)}
+}
+
+func (s *scanner) release() {
+	if len(s.buf) == scanBufSize {
+		scanBufs.Put(&s.buf)
+	}
+	s.buf = nil
 }
 
 // at returns n bytes at pos, valid until the next call. It never allocates
@@ -173,6 +184,7 @@ type scanResult struct {
 // every interval bytes. It stops at the first bad or partial batch.
 func scanSegment(f File, base, pos, next, size int64, entries []IndexEntry, interval, maxBatch int) scanResult {
 	sc := newScanner(f, size)
+	defer sc.release()
 	last := int64(0)
 	if n := len(entries); n > 0 {
 		last = int64(entries[n-1].Position)

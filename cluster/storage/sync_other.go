@@ -1,0 +1,6 @@
+//go:build !linux
+
+package storage
+
+// syncData commits a file's data.
+func syncData(f File) error { return f.Sync() }
