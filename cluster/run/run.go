@@ -23,6 +23,7 @@ func NewRootCmd() *cobra.Command {
 	}
 	root.AddCommand(buildinfo.NewVersionCmd("fluvio-run"))
 	root.AddCommand(NewHubCmd())
+	root.AddCommand(NewSCCmd())
 	return root
 }
 
