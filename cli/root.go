@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gofluvio/fluvio/cli/cluster"
 	"github.com/gofluvio/fluvio/cli/cmdutil"
 	"github.com/gofluvio/fluvio/cli/completions"
 	"github.com/gofluvio/fluvio/cli/profile"
@@ -40,6 +41,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	root.AddCommand(buildinfo.NewVersionCmd("fluvio"))
 	root.AddCommand(profile.NewCmdProfile(f))
 	root.AddCommand(completions.NewCmdCompletions(f))
+	root.AddCommand(cluster.NewCmdCluster(f))
 	cmdutil.SetupRoot(root) // last: wraps every command's argument checks
 	return root
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofluvio/fluvio/cli/iostreams"
 	"github.com/gofluvio/fluvio/client/config"
+	"github.com/gofluvio/fluvio/cluster/local"
 )
 
 // Factory hands verbs their dependencies. Every field is a function so
@@ -34,6 +35,9 @@ type Factory struct {
 	Executable func() (string, error)
 	// Now is the clock.
 	Now func() time.Time
+	// LocalCluster manages the local cluster under BaseDir, reporting
+	// progress on IOStreams.
+	LocalCluster func() (*local.Cluster, error)
 }
 
 // New returns the Factory of the real process.
@@ -46,8 +50,46 @@ func New() *Factory {
 		Now:        time.Now,
 	}
 	f.Config = onceConfig(f)
+	f.LocalCluster = func() (*local.Cluster, error) { return newLocalCluster(f) }
 	return f
 }
+
+// newLocalCluster builds the local cluster manager from the factory.
+//
+// TODO(client): set Connect to an admin adapter over client/ once the Go
+// client library has an admin API; it registers CustomSpu objects, waits
+// for SPUs the SC reports online, and gives `cluster status` its topics.
+func newLocalCluster(f *Factory) (*local.Cluster, error) {
+	base, err := f.BaseDir()
+	if err != nil {
+		return nil, err
+	}
+	cfgPath, err := f.ConfigPath()
+	if err != nil {
+		return nil, err
+	}
+	exe, _ := f.Executable()
+	return &local.Cluster{
+		Paths: local.PathsAt(base), ConfigPath: cfgPath, Executable: exe,
+		Report: Progress{IO: f.IOStreams}, Now: f.Now,
+	}, nil
+}
+
+// Progress shows a long operation's steps on stderr and its waits as a
+// spinner (on a terminal only). It satisfies local.Reporter.
+type Progress struct{ IO *iostreams.IOStreams }
+
+// Step prints a line that stays.
+func (p Progress) Step(msg string) {
+	p.IO.StopSpinner()
+	p.IO.Printf("%s\n", msg)
+}
+
+// Waiting shows msg beside the spinner.
+func (p Progress) Waiting(msg string) { p.IO.StartSpinner(msg) }
+
+// Done stops the spinner.
+func (p Progress) Done() { p.IO.StopSpinner() }
 
 // onceConfig loads the config on first use and hands out the same value.
 func onceConfig(f *Factory) func() (*config.Config, error) {
@@ -102,5 +144,6 @@ func TestFactory(dir string) *Factory {
 		p, _ := f.ConfigPath()
 		return config.LoadOrNew(p)
 	}
+	f.LocalCluster = func() (*local.Cluster, error) { return newLocalCluster(f) }
 	return f
 }

@@ -305,7 +305,7 @@ func (c *Cluster) launch(ctx context.Context, st *State, timeout time.Duration) 
 	start := c.now()
 	scAddr := dialAddr(st.SCPubAddr)
 	if err := c.waitFor(ctx, procs, scLog, func() (bool, string) {
-		_, perr := probeSC(ctx, scAddr)
+		_, perr := ProbeSC(ctx, scAddr)
 		return perr == nil, fmt.Sprintf("🖥️  Trying to connect to SC: %s %d seconds elapsed", scAddr, int(c.now().Sub(start).Seconds()))
 	}); err != nil {
 		return fmt.Errorf("%w: SC at %s: %w", ErrNotReady, scAddr, err)
@@ -595,7 +595,7 @@ func (c *Cluster) Status(ctx context.Context) (*Status, error) {
 	out := &Status{Installed: true}
 	scAddr := dialAddr(st.SCPubAddr)
 	out.SC = ProcessStatus{Name: "sc", PID: pids["sc"], Running: pids["sc"] > 0, Addr: scAddr}
-	if v, err := probeSC(ctx, scAddr); err == nil {
+	if v, err := ProbeSC(ctx, scAddr); err == nil {
 		out.SC.Reachable, out.PlatformVersion = true, v
 	}
 	for _, spu := range st.SPUs() {

@@ -43,7 +43,7 @@ type recorder struct {
 	steps []string
 }
 
-func (r *recorder) Step(m string) { r.mu.Lock(); r.steps = append(r.steps, m); r.mu.Unlock() }
+func (r *recorder) Step(m string)  { r.mu.Lock(); r.steps = append(r.steps, m); r.mu.Unlock() }
 func (r *recorder) Waiting(string) {}
 
 // freePort returns a port nothing listens on right now.

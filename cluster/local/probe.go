@@ -9,9 +9,9 @@ import (
 	"github.com/gofluvio/fluvio/cluster/protocol"
 )
 
-// probeSC asks addr for ApiVersions, as every client does first, and
+// ProbeSC asks addr for ApiVersions, as every client does first, and
 // returns the platform version the SC reports.
-func probeSC(ctx context.Context, addr string) (string, error) {
+func ProbeSC(ctx context.Context, addr string) (string, error) {
 	d := net.Dialer{Timeout: time.Second}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
