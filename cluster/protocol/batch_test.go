@@ -127,7 +127,7 @@ func TestCapturedProduceBatches(t *testing.T) {
 		r.Int16()                 // isolation
 		r.Int32()                 // timeout
 		for range r.ArrayLen(6) { // topics
-			_ = r.String() // topic name
+			_ = r.String()            // topic name
 			for range r.ArrayLen(8) { // partitions
 				r.Uint32()
 				var set RecordSet

@@ -213,7 +213,7 @@ func Decompress(codec Compression, dst, src []byte, maxOut int) ([]byte, error) 
 		r := snappyReaders.Get().(*s2.Reader)
 		defer snappyReaders.Put(r)
 		r.Reset(bytes.NewReader(src))
-		out, err := readBounded(dst, r, maxOut, 4*len(src))
+		out, err := readBounded(dst, r, maxOut, 4*len(src), len(src))
 		r.Reset(nil)
 		if err != nil {
 			return dst, fmt.Errorf("snappy decompress: %w", err)
@@ -223,7 +223,7 @@ func Decompress(codec Compression, dst, src []byte, maxOut int) ([]byte, error) 
 		r := lz4Readers.Get().(*lz4.Reader)
 		defer lz4Readers.Put(r)
 		r.Reset(bytes.NewReader(src))
-		out, err := readBounded(dst, r, maxOut, 4*len(src))
+		out, err := readBounded(dst, r, maxOut, 4*len(src), len(src))
 		r.Reset(nil)
 		if err != nil {
 			return dst, fmt.Errorf("lz4 decompress: %w", err)
@@ -257,7 +257,7 @@ func decompressGzip(dst, src []byte, maxOut int) ([]byte, error) {
 	if len(src) >= 18 { // ISIZE trailer: the size modulo 2^32
 		hint = int(binary.LittleEndian.Uint32(src[len(src)-4:]))
 	}
-	out, err := readBounded(dst, r, maxOut, hint)
+	out, err := readBounded(dst, r, maxOut, hint, len(src))
 	if err != nil {
 		return dst, fmt.Errorf("gzip decompress: %w", err)
 	}
@@ -282,7 +282,7 @@ func decompressZstd(dst, src []byte, maxOut int) ([]byte, error) {
 		}
 		hint = int(h.FrameContentSize)
 	}
-	out, err := readBounded(dst, d, maxOut, hint)
+	out, err := readBounded(dst, d, maxOut, hint, len(src))
 	_ = d.Reset(nil)
 	if err != nil {
 		return dst, fmt.Errorf("zstd decompress: %w", err)
@@ -291,12 +291,18 @@ func decompressZstd(dst, src []byte, maxOut int) ([]byte, error) {
 }
 
 // readBounded appends everything r yields to dst, failing once more than
-// maxOut bytes arrive. hint is the expected size (not trusted beyond maxOut).
-func readBounded(dst []byte, r io.Reader, maxOut, hint int) ([]byte, error) {
+// maxOut bytes arrive. hint is the expected size, read from the stream
+// (gzip ISIZE, zstd content size) or guessed, so it is not trusted: the first
+// allocation is at most 64 KiB + 1032 × the input size (deflate's best ratio)
+// and never above maxOut; past it the buffer grows with the actual output.
+func readBounded(dst []byte, r io.Reader, maxOut, hint, srcLen int) ([]byte, error) {
 	start := len(dst)
 	limit := start + maxOut
 	if hint < 512 {
 		hint = 512
+	}
+	if c := 64<<10 + 1032*srcLen; hint > c {
+		hint = c
 	}
 	if hint > maxOut {
 		hint = maxOut
@@ -304,6 +310,7 @@ func readBounded(dst []byte, r io.Reader, maxOut, hint int) ([]byte, error) {
 	if free := cap(dst) - start; free < hint+1 {
 		dst = append(dst[:cap(dst)], make([]byte, hint+1-free)...)[:start]
 	}
+	empty := 0
 	for {
 		if len(dst) == cap(dst) {
 			if len(dst) > limit {
@@ -319,6 +326,14 @@ func readBounded(dst []byte, r io.Reader, maxOut, hint int) ([]byte, error) {
 			dst = append(dst, make([]byte, grow)...)[:len(dst)]
 		}
 		n, err := r.Read(dst[len(dst):cap(dst)])
+		if n == 0 && err == nil {
+			// A corrupt stream can make a decoder return (0, nil) forever.
+			if empty++; empty > 100 {
+				return dst[:start], fmt.Errorf("%w: %w", ErrCorruptCompressed, io.ErrNoProgress)
+			}
+			continue
+		}
+		empty = 0
 		dst = dst[:len(dst)+n]
 		if len(dst) > limit {
 			return dst[:start], fmt.Errorf("%w: more than %d bytes", ErrDecompressedTooLarge, maxOut)

@@ -3,6 +3,7 @@ package protocol
 import (
 	"bytes"
 	stdgzip "compress/gzip"
+	"encoding/binary"
 	"io"
 	"os"
 	"os/exec"
@@ -239,4 +240,29 @@ func TestDecompressBombBounded(t *testing.T) {
 			require.Less(t, allocated, uint64(16<<20), "decoding a bomb allocated %d bytes", allocated)
 		})
 	}
+}
+
+// TestDecompressDistrustsSizeHints: a gzip trailer or zstd header claiming a
+// large size must not make a small input allocate that size up front.
+func TestDecompressDistrustsSizeHints(t *testing.T) {
+	payload := unhex(t, specPayload)
+	gz, err := Compress(CompressionGzip, nil, payload)
+	require.NoError(t, err)
+	lying := append([]byte{}, gz...)
+	binary.LittleEndian.PutUint32(lying[len(lying)-4:], 0xffffffff) // ISIZE
+	_, _ = Decompress(CompressionGzip, nil, lying, 0)               // warm the pool
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err = Decompress(CompressionGzip, nil, lying, 0)
+	runtime.ReadMemStats(&after)
+	require.ErrorIs(t, err, ErrCorruptCompressed, "the ISIZE check fails")
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(1<<20))
+
+	// a zstd frame whose declared content size exceeds the bound fails
+	// before decoding
+	zs, err := Compress(CompressionZstd, nil, bytes.Repeat(payload, 100))
+	require.NoError(t, err)
+	_, err = Decompress(CompressionZstd, nil, zs, 1000)
+	require.ErrorIs(t, err, ErrDecompressedTooLarge)
 }
