@@ -6,12 +6,14 @@
 package cmdutil
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/gofluvio/fluvio/cli/iostreams"
+	"github.com/gofluvio/fluvio/client"
 	"github.com/gofluvio/fluvio/client/config"
 	"github.com/gofluvio/fluvio/cluster/local"
 )
@@ -38,6 +40,12 @@ type Factory struct {
 	// LocalCluster manages the local cluster under BaseDir, reporting
 	// progress on IOStreams.
 	LocalCluster func() (*local.Cluster, error)
+	// Target is the cluster -c/--cluster or -P/--profile selected (bound
+	// by AddTargetFlags on the root); empty means the current profile.
+	Target Target
+	// Client connects to Target (see client.go); each call dials anew and
+	// the caller closes the client.
+	Client func(ctx context.Context) (*client.Client, error)
 }
 
 // New returns the Factory of the real process.
@@ -51,6 +59,7 @@ func New() *Factory {
 	}
 	f.Config = onceConfig(f)
 	f.LocalCluster = func() (*local.Cluster, error) { return newLocalCluster(f) }
+	f.Client = func(ctx context.Context) (*client.Client, error) { return f.connect(ctx) }
 	return f
 }
 
@@ -145,5 +154,6 @@ func TestFactory(dir string) *Factory {
 		return config.LoadOrNew(p)
 	}
 	f.LocalCluster = func() (*local.Cluster, error) { return newLocalCluster(f) }
+	f.Client = func(ctx context.Context) (*client.Client, error) { return f.connect(ctx) }
 	return f
 }
