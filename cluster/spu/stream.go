@@ -1,0 +1,260 @@
+package spu
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+
+	"github.com/gofluvio/fluvio/cluster/protocol"
+	"github.com/gofluvio/fluvio/cluster/storage"
+)
+
+// SmartModules builds the transform for a stream's SmartModule chain. The
+// smartengine package provides one; without it the SPU answers requests that
+// carry SmartModules with a SmartModule error.
+type SmartModules interface {
+	// NewTransform prepares the chain of a StreamFetch (or Produce) at the
+	// request's api version. A failure is sent as the returned code
+	// (SmartModuleNotFound, SmartModuleInvalid, ...) in a single frame.
+	NewTransform(ctx context.Context, s *Server, version int16, invs []protocol.SmartModuleInvocation) (Transform, protocol.ErrorCode)
+}
+
+// Transform runs a SmartModule chain over stored batches.
+type Transform interface {
+	// Process transforms whole stored batches (as read from the log) into
+	// at most one output batch. next is the input offset after the last
+	// batch processed (sent as next_filter_offset); code carries a runtime
+	// error to send along with out.
+	Process(ctx context.Context, batches []byte) (out []byte, next int64, code protocol.ErrorCode)
+	// Close releases the chain.
+	Close()
+}
+
+// stream is one StreamFetch on a connection.
+type stream struct {
+	id         uint32
+	corr       int32
+	version    int16
+	req        *protocol.StreamFetchRequest
+	rep        *replica
+	consumerID *string
+	acks       chan int64 // latest acknowledged offset (capacity 1, newest wins)
+}
+
+// ack records the client's UpdateOffsets for this stream.
+func (st *stream) ack(off int64) {
+	for {
+		select {
+		case st.acks <- off:
+			return
+		default:
+		}
+		select {
+		case <-st.acks:
+		default:
+		}
+	}
+}
+
+func hasSmartModules(req *protocol.StreamFetchRequest) bool {
+	return len(req.SmartModules) > 0 || len(req.WasmModule) > 0 || req.SmartModule != nil || req.DerivedStream != nil
+}
+
+// startStream answers a StreamFetch: a "not leader" frame, or a stream
+// goroutine that sends frames as data arrives (spec §4.5.3).
+func (c *conn) startStream(h *protocol.RequestHeader, req *protocol.StreamFetchRequest) {
+	rep := c.s.leader(req.Topic, req.Partition)
+	if rep == nil {
+		c.sendError(h.CorrelationID, h.APIVersion, req, 0, nil, protocol.NewError(protocol.NotLeaderForPartition))
+		return
+	}
+	c.mu.Lock()
+	c.nextStream++
+	st := &stream{id: c.nextStream, corr: h.CorrelationID, version: h.APIVersion, req: req, rep: rep,
+		consumerID: req.ConsumerID, acks: make(chan int64, 1)}
+	c.streams[st.id] = st
+	c.mu.Unlock()
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		defer func() {
+			c.mu.Lock()
+			delete(c.streams, st.id)
+			c.mu.Unlock()
+		}()
+		c.runStream(st)
+	}()
+}
+
+func (c *conn) sendError(corr int32, version int16, req *protocol.StreamFetchRequest, id uint32, rep *replica, code protocol.ErrorCode) error {
+	resp := &protocol.StreamFetchResponse{Topic: req.Topic, StreamID: id, Partition: protocol.FetchablePartitionResponse{
+		PartitionIndex: req.Partition, ErrorCode: code,
+	}}
+	if rep != nil {
+		o := rep.log.Offsets()
+		resp.Partition.HighWatermark, resp.Partition.LogStartOffset = o.HighWatermark, o.LogStart
+	}
+	return c.respond(corr, version, resp)
+}
+
+func (c *conn) runStream(st *stream) {
+	req, rep := st.req, st.rep
+	log := c.s.log.With("topic", req.Topic, "partition", req.Partition, "stream", st.id)
+	var tr Transform
+	if hasSmartModules(req) {
+		if c.s.cfg.SmartModules == nil || len(req.SmartModules) == 0 {
+			// Legacy (pre-chain) SmartModule fields are not supported either.
+			c.sendError(st.corr, st.version, req, st.id, rep, errSmartModulesDisabled())
+			return
+		}
+		t, code := c.s.cfg.SmartModules.NewTransform(c.ctx, c.s, st.version, req.SmartModules)
+		if !code.IsOK() {
+			c.sendError(st.corr, st.version, req, st.id, rep, code)
+			return
+		}
+		tr = t
+		defer tr.Close()
+	}
+	iso := storage.Isolation(req.Isolation)
+	maxBytes := int(req.MaxBytes)
+	if maxBytes <= 0 {
+		maxBytes = 1 << 20
+	}
+	offset := max(req.FetchOffset, 0)
+	for {
+		// Wait until something is readable at offset.
+		var sl *storage.Slice
+		for {
+			changed := rep.log.Changed()
+			var err error
+			sl, err = rep.log.Read(offset, maxBytes, iso)
+			if err == nil && sl.Len > 0 {
+				break
+			}
+			if err != nil {
+				o := rep.log.Offsets()
+				switch {
+				case errors.Is(err, storage.ErrOffsetOutOfRange) && offset < o.LogStart:
+					offset = o.LogStart // evicted by retention: continue from what is left
+					continue
+				case errors.Is(err, storage.ErrOffsetOutOfRange):
+					// Past LEO: wait for the log to grow to it.
+				case errors.Is(err, storage.ErrClosed):
+					c.streamGone(st, log)
+					return
+				default:
+					log.Warn("stream read failed", "err", err)
+					c.sendError(st.corr, st.version, req, st.id, rep, protocol.NewError(protocol.StorageError))
+					return
+				}
+			}
+			select {
+			case <-changed:
+			case <-rep.gone:
+				c.streamGone(st, log)
+				return
+			case <-c.ctx.Done():
+				return
+			}
+		}
+		var err error
+		if tr != nil {
+			err = c.sendTransformed(st, tr, sl)
+		} else {
+			err = c.sendSlice(st, sl)
+		}
+		sl.Close()
+		if err != nil {
+			if errors.Is(err, errStreamDone) {
+				return
+			}
+			log.Debug("stream write failed", "err", err)
+			return
+		}
+		// Wait for the client's acknowledgement, then go on from it.
+		select {
+		case off := <-st.acks:
+			offset = off
+		case <-rep.gone:
+			c.streamGone(st, log)
+			return
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+var errStreamDone = errors.New("spu: stream ended")
+
+func (c *conn) streamGone(st *stream, log interface{ Debug(string, ...any) }) {
+	if st.rep.deleted {
+		c.sendError(st.corr, st.version, st.req, st.id, nil, protocol.NewError(protocol.TopicDeleted))
+		return
+	}
+	log.Debug("replica no longer served here, ending stream")
+	c.sendError(st.corr, st.version, st.req, st.id, nil, protocol.NewError(protocol.NotLeaderForPartition))
+}
+
+// sendSlice writes one StreamFetch frame whose records are the slice, sent
+// from the segment file (sendfile on a TCP connection).
+func (c *conn) sendSlice(st *stream, sl *storage.Slice) error {
+	resp := protocol.StreamFetchResponse{Topic: st.req.Topic, StreamID: st.id, Partition: protocol.FetchablePartitionResponse{
+		PartitionIndex: st.req.Partition,
+		HighWatermark:  sl.Offsets.HighWatermark,
+		LogStartOffset: sl.Offsets.LogStart,
+	}}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.werr != nil {
+		return c.werr
+	}
+	// Encode with an empty record set, then patch the record set length and
+	// the frame length to cover the slice that follows.
+	b, start := protocol.BeginFrame(c.wbuf[:0])
+	b = protocol.AppendInt32(b, st.corr)
+	b = resp.Encode(b, st.version)
+	binary.BigEndian.PutUint32(b[len(b)-4:], uint32(sl.Len))
+	binary.BigEndian.PutUint32(b[start:], uint32(int64(len(b)-start-4)+sl.Len))
+	c.wbuf = b
+	if _, err := c.nc.Write(b); err != nil {
+		c.werr = err
+		c.close()
+		return err
+	}
+	if _, err := sl.WriteTo(c.nc); err != nil {
+		c.werr = err
+		c.close()
+		return err
+	}
+	return nil
+}
+
+// sendTransformed runs the stream's SmartModule chain over the slice and
+// sends its output (nothing when the output is empty and there is no error).
+func (c *conn) sendTransformed(st *stream, tr Transform, sl *storage.Slice) error {
+	in, err := sl.Bytes()
+	if err != nil {
+		return err
+	}
+	out, next, code := tr.Process(c.ctx, in)
+	if len(out) == 0 && code.IsOK() {
+		// Filtered out: acknowledge ourselves and keep reading.
+		st.ack(next)
+		return nil
+	}
+	resp := &protocol.StreamFetchResponse{Topic: st.req.Topic, StreamID: st.id, Partition: protocol.FetchablePartitionResponse{
+		PartitionIndex:   st.req.Partition,
+		ErrorCode:        code,
+		HighWatermark:    sl.Offsets.HighWatermark,
+		LogStartOffset:   sl.Offsets.LogStart,
+		NextFilterOffset: next,
+		Records:          protocol.RecordSet{Batches: out},
+	}}
+	if err := c.respond(st.corr, st.version, resp); err != nil {
+		return err
+	}
+	if !code.IsOK() {
+		return errStreamDone
+	}
+	return nil
+}
