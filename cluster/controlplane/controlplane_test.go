@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
-	"runtime"
+	"runtime/metrics"
 	"testing"
 	"time"
 
@@ -154,11 +154,13 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// allocBytes reports the bytes allocated while f runs.
+// allocBytes reports the heap bytes allocated while f runs (read from
+// runtime/metrics, which does not stop the world like ReadMemStats).
 func allocBytes(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
+	sample := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(sample)
+	before := sample[0].Value.Uint64()
 	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
+	metrics.Read(sample)
+	return sample[0].Value.Uint64() - before
 }

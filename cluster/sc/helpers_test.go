@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net"
-	"runtime"
+	"runtime/metrics"
 	"sync"
 	"testing"
 	"time"
@@ -177,11 +177,13 @@ func eventually(t *testing.T, cond func() bool, msg string) {
 	require.Eventually(t, cond, 5*time.Second, 5*time.Millisecond, msg)
 }
 
-// allocBytes reports the bytes allocated while f runs.
+// allocBytes reports the heap bytes allocated while f runs (read from
+// runtime/metrics, which does not stop the world like ReadMemStats).
 func allocBytes(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
+	sample := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(sample)
+	before := sample[0].Value.Uint64()
 	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
+	metrics.Read(sample)
+	return sample[0].Value.Uint64() - before
 }
