@@ -313,3 +313,7 @@ func TestGoModuleMemoryStaysBounded(t *testing.T) {
 	}
 	require.Less(t, c.MemoryBytes(), uint64(16<<20), "Go guest memory after 300 × 50 KB calls")
 }
+
+func smartengineInvocation(m *smartengine.Module) smartengine.Invocation {
+	return smartengine.Invocation{Module: m}
+}
