@@ -195,4 +195,3 @@ func (s *Server) statusDelta(last map[protocol.ReplicaKey]controlplane.ReplicaSt
 	}
 	return out, pending
 }
-

@@ -397,4 +397,3 @@ func (s *Server) kickStatus() {
 	default:
 	}
 }
-

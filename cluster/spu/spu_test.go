@@ -138,7 +138,7 @@ func TestStreamFetchFlowControl(t *testing.T) {
 
 	// A produce wakes the stream (no polling: the wait is on the log's
 	// change channel).
-	prod.call(protocol.KeyProduce, v, produceReq("t", 0, batchOf(t, 0, "a", "b"), batchOf(t, protocol.CompressionGzip, "c")))
+	prod.call(protocol.KeyProduce, v, produceReq("t", 0, batchOf(t, protocol.CompressionGzip, "a", "b", "c")))
 	f := cons.expect(corr, protocol.KeyStreamFetch, v).(*protocol.StreamFetchResponse)
 	require.Equal(t, uint32(1), f.StreamID, "stream ids start at 1")
 	require.Equal(t, int64(3), f.Partition.HighWatermark)
@@ -170,6 +170,7 @@ func TestStreamFetchFlowControl(t *testing.T) {
 	f = cons.expect(corr, protocol.KeyStreamFetch, v).(*protocol.StreamFetchResponse)
 	offs, _ = values(t, f.Partition.Records.Batches)
 	require.Equal(t, []int64{0, 1, 2, 3, 4}, offs, "from the batch containing offset 1")
+	_ = vals
 
 	// Unknown session.
 	ack = cons.call(protocol.KeyUpdateOffsets, 0, &protocol.UpdateOffsetsRequest{Offsets: []protocol.OffsetUpdate{{Offset: 1, SessionID: 99}}}).(*protocol.UpdateOffsetsResponse)

@@ -89,7 +89,8 @@ func newScanner(f File, limit int64) *scanner {
 
 func (s *scanner) release() {
 	if len(s.buf) == scanBufSize {
-		scanBufs.Put(&s.buf)
+		b := s.buf
+		scanBufs.Put(&b)
 	}
 	s.buf = nil
 }
