@@ -17,10 +17,12 @@ import (
 	"github.com/gofluvio/fluvio/cluster/storage"
 )
 
-// Defaults (spec distribution.md §5.3-5.4).
+// Defaults of a standalone SPU: Fluvio's SPU_PUBLIC_PORT 9005 and private
+// 9006 (spec protocol.md §4.1). fluvio cluster start passes 9010/9011,
+// 9020/9021, ... explicitly (distribution.md §5.4).
 const (
-	DefaultPublicAddr  = "0.0.0.0:9010"
-	DefaultPrivateAddr = "0.0.0.0:9011"
+	DefaultPublicAddr  = "0.0.0.0:9005"
+	DefaultPrivateAddr = "0.0.0.0:9006"
 	DefaultSCAddr      = "127.0.0.1:9004"
 	// PlatformVersion is what the SPU advertises in ApiVersions, as the
 	// real SPU does.
