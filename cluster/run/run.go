@@ -24,6 +24,7 @@ func NewRootCmd() *cobra.Command {
 	root.AddCommand(buildinfo.NewVersionCmd("fluvio-run"))
 	root.AddCommand(NewHubCmd())
 	root.AddCommand(NewSCCmd())
+	root.AddCommand(NewSPUCmd())
 	return root
 }
 
