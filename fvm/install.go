@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -149,7 +150,7 @@ func (o *Options) download(ctx context.Context, c *hub.Client, b hub.Binary, pat
 			progressbar.OptionSetDescription(b.File),
 			progressbar.OptionShowBytes(true),
 			progressbar.OptionSetWidth(30),
-			progressbar.OptionThrottle(100_000_000),
+			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish(),
 		)
 		defer bar.Finish()
