@@ -116,14 +116,24 @@ func (a *Admin) List(ctx context.Context, label string, system bool, filters ...
 	return resp.Objects, nil
 }
 
-// CreateTopic creates a topic with computed replicas.
+// CreateTopic creates a topic with computed replicas and waits until this
+// client's metadata shows it with all its partitions, so a producer or
+// consumer made right after finds it.
 func (a *Admin) CreateTopic(ctx context.Context, name string, opts TopicOptions) error {
-	return a.Create(ctx, protocol.LabelTopic, name, false, opts.Spec())
+	spec := opts.Spec()
+	if err := a.Create(ctx, protocol.LabelTopic, name, false, spec); err != nil {
+		return err
+	}
+	return a.c.waitTopic(ctx, name, true)
 }
 
-// DeleteTopic deletes a topic.
+// DeleteTopic deletes a topic and waits until this client's metadata no
+// longer shows it.
 func (a *Admin) DeleteTopic(ctx context.Context, name string) error {
-	return a.Delete(ctx, protocol.LabelTopic, name, false)
+	if err := a.Delete(ctx, protocol.LabelTopic, name, false); err != nil {
+		return err
+	}
+	return a.c.waitTopic(ctx, name, false)
 }
 
 // Topic is a topic as listed by the SC.

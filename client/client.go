@@ -367,3 +367,43 @@ func (s *store[S, T]) waitFor(ctx context.Context, timeout time.Duration, find f
 		}
 	}
 }
+
+// waitTopic waits until the topic and all its partitions are in the local
+// metadata (present) or the topic is gone (!present).
+func (c *Client) waitTopic(ctx context.Context, topic string, present bool) error {
+	deadline := time.NewTimer(c.opts.MetadataTimeout)
+	defer deadline.Stop()
+	for {
+		ch1, ch2 := c.topics.changes(), c.partitions.changes()
+		t, ok := c.topics.get(topic)
+		if !present && !ok {
+			return nil
+		}
+		if present && ok {
+			all := true
+			for p := uint32(0); p < t.Spec.Partitions(); p++ {
+				if _, ok := c.partitions.get(topic + "-" + strconv.FormatUint(uint64(p), 10)); !ok {
+					all = false
+					break
+				}
+			}
+			if all {
+				return nil
+			}
+		}
+		select {
+		case <-ch1:
+		case <-ch2:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			return fmt.Errorf("topic %s: %w", topic, ErrMetadataTimeout)
+		}
+	}
+}
+
+func (s *store[S, T]) changes() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}

@@ -49,7 +49,9 @@ type ProducerConfig struct {
 }
 
 // Producer sends records to one topic. Records sent to one partition keep
-// their order. It is safe for concurrent use.
+// their order: each partition has one sender that writes its batches in
+// order, while up to MaxInFlight batches await acknowledgement. It is safe
+// for concurrent use.
 type Producer struct {
 	c           *Client
 	topic       string
@@ -60,10 +62,13 @@ type Producer struct {
 
 	mu      sync.Mutex
 	pending map[uint32]*pendingBatch
-	errs    []error
-	wg      sync.WaitGroup
-	sem     chan struct{}
+	queues  map[uint32]chan *pendingBatch
 	closed  bool
+
+	errMu sync.Mutex
+	errs  []error
+	wg    sync.WaitGroup // batches handed to a sender and not yet settled
+	sem   chan struct{}
 }
 
 // pendingBatch accumulates records already encoded into a records section
@@ -114,7 +119,8 @@ func (c *Client) Producer(ctx context.Context, topic string, cfgs ...ProducerCon
 		return nil, fmt.Errorf("producer for %s: compression %s conflicts with the topic's compression type %s", topic, cfg.Compression, spec.CompressionType)
 	}
 	p := &Producer{c: c, topic: topic, cfg: cfg, codec: codec, partitions: spec.Partitions(),
-		partitioner: cfg.Partitioner, pending: map[uint32]*pendingBatch{}, sem: make(chan struct{}, cfg.MaxInFlight)}
+		partitioner: cfg.Partitioner, pending: map[uint32]*pendingBatch{}, queues: map[uint32]chan *pendingBatch{},
+		sem: make(chan struct{}, cfg.MaxInFlight)}
 	if p.partitioner == nil {
 		p.partitioner = &DefaultPartitioner{}
 	}
@@ -169,34 +175,54 @@ func (p *Producer) SendToPartition(ctx context.Context, partition uint32, rec pr
 	return nil
 }
 
-// flushPartition sends pb if it is still the partition's pending batch.
-func (p *Producer) flushPartition(ctx context.Context, partition uint32, pb *pendingBatch) error {
+// flushPartition hands pb to the partition's sender if it is still the
+// partition's pending batch. Handing over under p.mu keeps batch order.
+func (p *Producer) flushPartition(_ context.Context, partition uint32, pb *pendingBatch) error {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.pending[partition] != pb {
-		p.mu.Unlock()
 		return nil
 	}
 	delete(p.pending, partition)
 	if pb.timer != nil {
 		pb.timer.Stop()
 	}
-	p.mu.Unlock()
-	select {
-	case p.sem <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	q := p.queues[partition]
+	if q == nil {
+		q = make(chan *pendingBatch, 4*p.cfg.MaxInFlight)
+		p.queues[partition] = q
+		go p.sender(partition, q)
 	}
 	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		defer func() { <-p.sem }()
-		if _, err := p.sendBatch(context.Background(), partition, pb); err != nil {
-			p.mu.Lock()
-			p.errs = append(p.errs, err)
-			p.mu.Unlock()
-		}
-	}()
+	q <- pb
 	return nil
+}
+
+// sender writes the batches of one partition in order and settles each in
+// its own goroutine, so acknowledgements overlap.
+func (p *Producer) sender(partition uint32, q chan *pendingBatch) {
+	for pb := range q {
+		p.sem <- struct{}{}
+		raw, err := p.encode(pb)
+		var call *pendingCall
+		if err == nil {
+			call, err = p.startProduce(context.Background(), partition, raw)
+		}
+		go func() {
+			defer p.wg.Done()
+			defer func() { <-p.sem }()
+			if err == nil {
+				err = p.settle(partition, raw, call)
+			} else {
+				err = p.retry(partition, raw, err)
+			}
+			if err != nil {
+				p.errMu.Lock()
+				p.errs = append(p.errs, err)
+				p.errMu.Unlock()
+			}
+		}()
+	}
 }
 
 // Flush sends every queued record and waits until all sent batches are
@@ -221,10 +247,10 @@ func (p *Producer) Flush(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	p.mu.Lock()
+	p.errMu.Lock()
 	errs := p.errs
 	p.errs = nil
-	p.mu.Unlock()
+	p.errMu.Unlock()
 	return errors.Join(errs...)
 }
 
@@ -232,14 +258,18 @@ func (p *Producer) Flush(ctx context.Context) error {
 func (p *Producer) Close(ctx context.Context) error {
 	err := p.Flush(ctx)
 	p.mu.Lock()
-	p.closed = true
+	if !p.closed {
+		p.closed = true
+		for _, q := range p.queues {
+			close(q)
+		}
+	}
 	p.mu.Unlock()
 	return err
 }
 
-// sendBatch encodes and sends one batch, retrying per the delivery
-// semantic.
-func (p *Producer) sendBatch(ctx context.Context, partition uint32, pb *pendingBatch) (ProduceResult, error) {
+// encode builds the batch of pb.
+func (p *Producer) encode(pb *pendingBatch) ([]byte, error) {
 	binary.BigEndian.PutUint32(pb.section, uint32(pb.count))
 	first := pb.first.UnixMilli()
 	h := protocol.BatchHeader{
@@ -255,40 +285,20 @@ func (p *Producer) sendBatch(ctx context.Context, partition uint32, pb *pendingB
 	}
 	raw, err := protocol.AppendBatchSection(make([]byte, 0, len(pb.section)+protocol.BatchFileHeaderSize), &h, nil, pb.section, p.codec)
 	if err != nil {
-		return ProduceResult{}, fmt.Errorf("produce to %s-%d: %w", p.topic, partition, err)
+		return nil, fmt.Errorf("produce to %s: %w", p.topic, err)
 	}
-	attempts := 1
-	if p.cfg.Delivery == AtLeastOnce {
-		attempts += p.cfg.Retries
-	}
-	backoff := 20 * time.Millisecond
-	var lastErr error
-	for i := 0; i < attempts; i++ {
-		if i > 0 {
-			time.Sleep(backoff)
-			backoff = min(backoff*2, 2*time.Second)
-		}
-		res, retriable, err := p.produceOnce(ctx, partition, raw)
-		if err == nil {
-			res.Count = pb.count
-			return res, nil
-		}
-		lastErr = err
-		if !retriable {
-			break
-		}
-	}
-	return ProduceResult{}, lastErr
+	return raw, nil
 }
 
-func (p *Producer) produceOnce(ctx context.Context, partition uint32, batch []byte) (ProduceResult, bool, error) {
+// startProduce writes a produce request for one batch.
+func (p *Producer) startProduce(ctx context.Context, partition uint32, batch []byte) (*pendingCall, error) {
 	leader, err := p.c.partitionLeader(ctx, p.topic, partition)
 	if err != nil {
-		return ProduceResult{}, false, err
+		return nil, err
 	}
 	s, err := p.c.spuSocket(ctx, leader)
 	if err != nil {
-		return ProduceResult{}, true, err
+		return nil, err
 	}
 	v, ok := s.version(protocol.KeyProduce, clientProduce)
 	if !ok {
@@ -302,12 +312,30 @@ func (p *Producer) produceOnce(ctx context.Context, partition uint32, batch []by
 		}}},
 		SmartModules: p.cfg.SmartModules,
 	}
-	cctx, cancel := context.WithTimeout(ctx, p.c.opts.RequestTimeout)
+	return s.start(protocol.KeyProduce, v, req)
+}
+
+// settle waits for the acknowledgement of a written batch, retrying per the
+// delivery semantic when it failed.
+func (p *Producer) settle(partition uint32, batch []byte, call *pendingCall) error {
+	ctx, cancel := context.WithTimeout(context.Background(), p.c.opts.RequestTimeout)
 	defer cancel()
-	var resp protocol.ProduceResponse
-	if err := s.call(cctx, protocol.KeyProduce, v, req, &resp); err != nil {
-		return ProduceResult{}, true, fmt.Errorf("produce to %s-%d: %w", p.topic, partition, err)
+	_, retriable, err := p.result(partition, call.wait(ctx, new(protocol.ProduceResponse)), call)
+	if err == nil {
+		return nil
 	}
+	if !retriable {
+		return err
+	}
+	return p.retry(partition, batch, err)
+}
+
+// result interprets the response a pendingCall decoded.
+func (p *Producer) result(partition uint32, waitErr error, call *pendingCall) (ProduceResult, bool, error) {
+	if waitErr != nil {
+		return ProduceResult{}, true, fmt.Errorf("produce to %s-%d: %w", p.topic, partition, waitErr)
+	}
+	resp := call.resp.(*protocol.ProduceResponse)
 	if len(resp.Responses) != 1 || len(resp.Responses[0].Partitions) != 1 {
 		return ProduceResult{}, false, fmt.Errorf("produce to %s-%d: malformed response", p.topic, partition)
 	}
@@ -316,4 +344,31 @@ func (p *Producer) produceOnce(ctx context.Context, partition uint32, batch []by
 		return ProduceResult{}, pr.ErrorCode.Code.Retriable(), fmt.Errorf("produce to %s-%d: %w", p.topic, partition, err)
 	}
 	return ProduceResult{Partition: partition, BaseOffset: pr.BaseOffset}, false, nil
+}
+
+// retry re-sends a failed batch for AtLeastOnce, with backoff.
+func (p *Producer) retry(partition uint32, batch []byte, err error) error {
+	if p.cfg.Delivery != AtLeastOnce {
+		return err
+	}
+	backoff := 20 * time.Millisecond
+	for i := 0; i < p.cfg.Retries; i++ {
+		time.Sleep(backoff)
+		backoff = min(backoff*2, 2*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), p.c.opts.RequestTimeout)
+		call, serr := p.startProduce(ctx, partition, batch)
+		retriable := true
+		if serr == nil {
+			_, retriable, serr = p.result(partition, call.wait(ctx, new(protocol.ProduceResponse)), call)
+		}
+		cancel()
+		if serr == nil {
+			return nil
+		}
+		err = serr
+		if !retriable {
+			break
+		}
+	}
+	return err
 }

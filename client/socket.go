@@ -208,14 +208,41 @@ func (s *socket) send(key protocol.APIKey, version int16, corr int32, req protoc
 
 // call sends a serial request at version and decodes the response into resp.
 func (s *socket) call(ctx context.Context, key protocol.APIKey, version int16, req, resp protocol.Message) error {
-	corr, w, err := s.register(false, 1)
+	pc, err := s.start(key, version, req)
 	if err != nil {
 		return err
 	}
+	return pc.wait(ctx, resp)
+}
+
+// pendingCall is a serial request that was written and awaits its response.
+type pendingCall struct {
+	s       *socket
+	key     protocol.APIKey
+	version int16
+	corr    int32
+	w       *waiter
+	resp    protocol.Message // what wait decoded into
+}
+
+// start writes a serial request; requests started in order reach the server
+// in that order.
+func (s *socket) start(key protocol.APIKey, version int16, req protocol.Message) (*pendingCall, error) {
+	corr, w, err := s.register(false, 1)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.send(key, version, corr, req, s.clientID); err != nil {
 		s.unregister(corr)
-		return fmt.Errorf("send request %d to %s: %w", key, s.addr, err)
+		return nil, fmt.Errorf("send request %d to %s: %w", key, s.addr, err)
 	}
+	return &pendingCall{s: s, key: key, version: version, corr: corr, w: w}, nil
+}
+
+// wait decodes the response of a started request into resp.
+func (pc *pendingCall) wait(ctx context.Context, resp protocol.Message) error {
+	pc.resp = resp
+	s, key, version, corr, w := pc.s, pc.key, pc.version, pc.corr, pc.w
 	select {
 	case body := <-w.ch:
 		r := protocol.NewReader(body)

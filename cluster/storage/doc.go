@@ -46,8 +46,9 @@
 // Log start offset: first offset still stored (advances when retention drops
 // whole segments). Log end offset (LEO): the offset the next record gets.
 // High watermark (HW): offsets below it are committed; with one replica HW
-// reaches LEO once the data is flushed under the flush policy. HW is kept
-// apart from LEO so replication can move it later.
+// follows LEO at every append, as in Fluvio, and the flush policy only
+// decides when bytes reach the disk (FlushEveryBatch: before the append
+// returns). HW is kept apart from LEO so replication can bound it later.
 //
 // # Recovery
 //

@@ -46,6 +46,7 @@ type Replica struct {
 	logStart int64
 	hw       int64
 	leo      int64
+	durable  int64 // offsets below it are fsynced (FlushOS: written to the OS)
 	size     int64
 	dirty    bool // appended since the last flush
 	closed   bool
@@ -125,6 +126,7 @@ func (r *Replica) load() error {
 		}
 	}
 	r.hw = r.leo
+	r.durable = r.leo
 	if hw, err := r.readCheckpoint(); err == nil {
 		r.ckptHW = hw
 	}
@@ -327,10 +329,14 @@ func (r *Replica) Append(batch []byte) (int64, error) {
 		return -1, err
 	}
 	leo := r.leo
-	switch r.cfg.Flush.Mode {
-	case FlushOS:
-		r.hw = r.leo
-	default:
+	// With one replica an appended batch is committed at once, as in
+	// Fluvio: HW follows LEO, and the flush policy decides only when the
+	// bytes reach the disk (and, under FlushEveryBatch, when the append
+	// returns). Replication will bound HW by the followers instead.
+	r.hw = r.leo
+	if r.cfg.Flush.Mode == FlushOS {
+		r.durable = r.leo
+	} else {
 		r.dirty = true
 	}
 	r.notifyLocked()
@@ -405,7 +411,7 @@ func (r *Replica) roll() error {
 			s.idx.Close()
 			return fmt.Errorf("%w: sync dir: %v", ErrWrite, err)
 		}
-		r.hw = max(r.hw, r.leo)
+		r.durable = max(r.durable, r.leo)
 	}
 	old.idx.Close()
 	old.idx = nil
@@ -413,14 +419,15 @@ func (r *Replica) roll() error {
 	return nil
 }
 
-// syncTo fsyncs the active segment unless HW already reaches target, then
-// moves HW to the LEO seen before the fsync. Concurrent callers share fsyncs.
+// syncTo fsyncs the active segment unless the durable offset already
+// reaches target, then moves it to the LEO seen before the fsync. Concurrent
+// callers share fsyncs.
 func (r *Replica) syncTo(target int64) error {
 	r.syncMu.Lock()
 	defer r.syncMu.Unlock()
 	r.mu.RLock()
-	if r.hw >= target || r.closed {
-		closed := r.closed && r.hw < target
+	if r.durable >= target || r.closed {
+		closed := r.closed && r.durable < target
 		r.mu.RUnlock()
 		if closed {
 			return ErrClosed
@@ -433,12 +440,11 @@ func (r *Replica) syncTo(target int64) error {
 		return fmt.Errorf("%w: sync %s: %v", ErrWrite, s.logPath, err)
 	}
 	r.mu.Lock()
-	if upTo > r.hw {
-		r.hw = upTo
-		if r.hw == r.leo {
+	if upTo > r.durable {
+		r.durable = upTo
+		if r.durable == r.leo {
 			r.dirty = false
 		}
-		r.notifyLocked()
 	}
 	r.mu.Unlock()
 	return nil
