@@ -14,8 +14,13 @@ import (
 	"github.com/gofluvio/fluvio/cli/cluster"
 	"github.com/gofluvio/fluvio/cli/cmdutil"
 	"github.com/gofluvio/fluvio/cli/completions"
+	"github.com/gofluvio/fluvio/cli/consume"
+	"github.com/gofluvio/fluvio/cli/partition"
+	"github.com/gofluvio/fluvio/cli/produce"
 	"github.com/gofluvio/fluvio/cli/profile"
-	"github.com/gofluvio/fluvio/internal/buildinfo"
+	"github.com/gofluvio/fluvio/cli/smartmodule"
+	"github.com/gofluvio/fluvio/cli/topic"
+	"github.com/gofluvio/fluvio/cli/version"
 )
 
 // Exit codes of the fluvio binary (defined in cli/cmdutil).
@@ -38,7 +43,10 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetOut(f.IOStreams.Out)
 	root.SetErr(f.IOStreams.ErrOut)
-	root.AddCommand(buildinfo.NewVersionCmd("fluvio"))
+	cmdutil.AddTargetFlags(root, &f.Target)
+	root.AddCommand(version.NewCmdVersion(f, nil))
+	root.AddCommand(topic.NewCmdTopic(f), partition.NewCmdPartition(f), smartmodule.NewCmdSmartModule(f))
+	root.AddCommand(produce.NewCmdProduce(f, nil), consume.NewCmdConsume(f, nil))
 	root.AddCommand(profile.NewCmdProfile(f))
 	root.AddCommand(completions.NewCmdCompletions(f))
 	root.AddCommand(cluster.NewCmdCluster(f))
