@@ -15,6 +15,7 @@ import (
 	"github.com/gofluvio/fluvio/cli/cmdutil"
 	"github.com/gofluvio/fluvio/cli/completions"
 	"github.com/gofluvio/fluvio/cli/consume"
+	"github.com/gofluvio/fluvio/cli/consumer"
 	"github.com/gofluvio/fluvio/cli/partition"
 	"github.com/gofluvio/fluvio/cli/produce"
 	"github.com/gofluvio/fluvio/cli/profile"
@@ -46,7 +47,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	cmdutil.AddTargetFlags(root, &f.Target)
 	root.AddCommand(version.NewCmdVersion(f, nil))
 	root.AddCommand(topic.NewCmdTopic(f), partition.NewCmdPartition(f), smartmodule.NewCmdSmartModule(f))
-	root.AddCommand(produce.NewCmdProduce(f, nil), consume.NewCmdConsume(f, nil))
+	root.AddCommand(produce.NewCmdProduce(f, nil), consume.NewCmdConsume(f, nil), consumer.NewCmdConsumer(f))
 	root.AddCommand(profile.NewCmdProfile(f))
 	root.AddCommand(completions.NewCmdCompletions(f))
 	root.AddCommand(cluster.NewCmdCluster(f))
