@@ -42,7 +42,7 @@ func newEnv(t *testing.T) *env {
 	require.NoError(t, err, "%s", out)
 	e := &env{t: t, home: home, bin: bin, pub: freePort(t), priv: freePort(t)}
 	for try := 0; ; try++ {
-		base := 20000 + (os.Getpid()*13+try*97)%30000
+		base := 20000 + (os.Getpid()*13+try*97)%12000 // below the ephemeral range
 		if l1, err := net.Listen("tcp", fmt.Sprintf("0.0.0.0:%d", base)); err == nil {
 			l1.Close()
 			if l2, err := net.Listen("tcp", fmt.Sprintf("0.0.0.0:%d", base+1)); err == nil {

@@ -134,8 +134,8 @@ func (c *Cluster) Start(ctx context.Context, o StartOptions) (*State, error) {
 	if o.SPUs == 0 {
 		o.SPUs = 1
 	}
-	if o.SPUs < 0 {
-		return nil, fmt.Errorf("local: --spu must be at least 1, got %d", o.SPUs)
+	if o.SPUs < 0 || o.SPUs > MaxSPUs {
+		return nil, fmt.Errorf("local: --spu must be 1..%d, got %d", MaxSPUs, o.SPUs)
 	}
 	if o.SCPublicAddr == "" {
 		o.SCPublicAddr = DefaultSCPublicAddr

@@ -157,7 +157,28 @@ func loadState(p Paths) (*State, error) {
 	if err := toml.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("local: read %s: %w", p.statePath(), err)
 	}
+	if err := s.validate(); err != nil {
+		return nil, fmt.Errorf("local: %s: %w; fix it or run 'fluvio cluster delete'", p.statePath(), err)
+	}
 	return &s, nil
+}
+
+// MaxSPUs bounds spu_replicas: each SPU takes two ports, 10 apart.
+const MaxSPUs = 1000
+
+func (s *State) validate() error {
+	if s.SPUBasePort == 0 {
+		s.SPUBasePort = DefaultSPUBasePort // written by Fluvio, which fixes it
+	}
+	switch {
+	case s.SPUReplicas < 1 || s.SPUReplicas > MaxSPUs:
+		return fmt.Errorf("spu_replicas = %d, want 1..%d", s.SPUReplicas, MaxSPUs)
+	case s.SPUBasePort < 1 || s.SPUBasePort+10*(s.SPUReplicas-1)+1 > 65535:
+		return fmt.Errorf("spu_base_port = %d does not fit %d SPUs below port 65536", s.SPUBasePort, s.SPUReplicas)
+	case s.SCPubAddr == "":
+		return errors.New("sc_pub_addr is empty")
+	}
+	return nil
 }
 
 func saveState(p Paths, s *State) error {

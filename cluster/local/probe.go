@@ -51,5 +51,11 @@ func probeTCP(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
-	return c.Close()
+	defer c.Close()
+	// Dialing a free port in the ephemeral range can connect the socket to
+	// itself (TCP simultaneous open); that is not a server.
+	if c.LocalAddr().String() == c.RemoteAddr().String() {
+		return fmt.Errorf("nothing listens on %s", addr)
+	}
+	return nil
 }

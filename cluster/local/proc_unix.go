@@ -30,19 +30,33 @@ func alive(pid int) bool {
 	return true
 }
 
+// signalTarget is -pid (the process group) when pid leads its own group,
+// as the processes spawn starts do, else pid alone.
+func signalTarget(pid int) (int, error) {
+	if pid <= 1 {
+		return 0, fmt.Errorf("refusing to signal pid %d", pid)
+	}
+	if pgid, err := syscall.Getpgid(pid); err == nil && pgid == pid {
+		return -pid, nil
+	}
+	return pid, nil
+}
+
 // terminate asks the process (and its group) to stop.
 func terminate(pid int) error {
-	if err := syscall.Kill(-pid, syscall.SIGTERM); err == nil {
-		return nil
+	target, err := signalTarget(pid)
+	if err != nil {
+		return err
 	}
-	return syscall.Kill(pid, syscall.SIGTERM)
+	return syscall.Kill(target, syscall.SIGTERM)
 }
 
 func kill(pid int) error {
-	if err := syscall.Kill(-pid, syscall.SIGKILL); err == nil {
-		return nil
+	target, err := signalTarget(pid)
+	if err != nil {
+		return err
 	}
-	err := syscall.Kill(pid, syscall.SIGKILL)
+	err = syscall.Kill(target, syscall.SIGKILL)
 	if errors.Is(err, syscall.ESRCH) {
 		return nil
 	}

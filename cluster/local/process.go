@@ -38,7 +38,7 @@ func readPIDs(p Paths) ([]proc, error) {
 			continue
 		}
 		pid, err := strconv.Atoi(fields[1])
-		if err != nil || pid <= 0 {
+		if err != nil || pid <= 1 {
 			continue
 		}
 		out = append(out, proc{Name: fields[0], PID: pid})
@@ -72,14 +72,23 @@ func running(procs []proc, binary string) []proc {
 	return out
 }
 
-// isOurs checks, where the OS tells us (Linux /proc), that pid runs binary.
+// isOurs checks that pid runs binary (a pid can be reused after a reboot):
+// through /proc on Linux, else through ps; if neither answers, the pid file
+// is trusted.
 func isOurs(pid int, binary string) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return true // no /proc: trust the pid file
+	want := filepath.Base(binary)
+	if want == "." || want == "" {
+		want = BinaryName
 	}
-	argv0, _, _ := strings.Cut(string(b), "\x00")
-	return filepath.Base(argv0) == filepath.Base(binary)
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil {
+		argv0, _, _ := strings.Cut(string(b), "\x00")
+		return filepath.Base(argv0) == want
+	}
+	out, err := exec.Command("ps", "-o", "comm=", "-p", strconv.Itoa(pid)).Output()
+	if err != nil {
+		return true
+	}
+	return filepath.Base(strings.TrimSpace(string(out))) == want
 }
 
 // spawn starts binary args detached from the terminal (own process group,
