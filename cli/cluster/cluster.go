@@ -7,8 +7,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gofluvio/fluvio/cli/cluster/delete"
+	"github.com/gofluvio/fluvio/cli/cluster/diagnostics"
 	"github.com/gofluvio/fluvio/cli/cluster/resume"
 	"github.com/gofluvio/fluvio/cli/cluster/shutdown"
+	"github.com/gofluvio/fluvio/cli/cluster/spu"
 	"github.com/gofluvio/fluvio/cli/cluster/start"
 	"github.com/gofluvio/fluvio/cli/cluster/status"
 	"github.com/gofluvio/fluvio/cli/cmdutil"
@@ -26,6 +28,8 @@ func NewCmdCluster(f *cmdutil.Factory) *cobra.Command {
 		shutdown.NewCmdShutdown(f, nil),
 		resume.NewCmdResume(f, nil),
 		delete.NewCmdDelete(f, nil),
+		spu.NewCmdSPU(f),
+		diagnostics.NewCmdDiagnostics(f, nil),
 	)
 	return cmd
 }

@@ -41,8 +41,8 @@ func consumeAll(t *testing.T, addr, topic string, partition uint32) []client.Rec
 
 func TestFlagsParse(t *testing.T) {
 	tests := []struct {
-		args []string
-		err  string
+		args  []string
+		err   string
 		check func(t *testing.T, o *Options)
 	}{
 		{args: []string{"t"}, check: func(t *testing.T, o *Options) {
