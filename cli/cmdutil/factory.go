@@ -58,16 +58,23 @@ func New() *Factory {
 		Now:        time.Now,
 	}
 	f.Config = onceConfig(f)
-	f.LocalCluster = func() (*local.Cluster, error) { return newLocalCluster(f) }
+	f.LocalCluster = func() (*local.Cluster, error) {
+		c, err := newLocalCluster(f)
+		if err == nil {
+			// The Go client registers CustomSpus, counts online SPUs and
+			// gives `cluster status` its topics.
+			c.Connect = connectLocalAdmin
+		}
+		return c, err
+	}
 	f.Client = func(ctx context.Context) (*client.Client, error) { return f.connect(ctx) }
 	return f
 }
 
-// newLocalCluster builds the local cluster manager from the factory.
-//
-// TODO(client): set Connect to an admin adapter over client/ once the Go
-// client library has an admin API; it registers CustomSpu objects, waits
-// for SPUs the SC reports online, and gives `cluster status` its topics.
+// newLocalCluster builds the local cluster manager from the factory, with
+// no admin connection: readiness is ApiVersions on the SC and accepting
+// SPU ports (what the fake fluvio-run in tests provides). New adds the
+// admin connection.
 func newLocalCluster(f *Factory) (*local.Cluster, error) {
 	base, err := f.BaseDir()
 	if err != nil {

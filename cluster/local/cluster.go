@@ -375,11 +375,10 @@ func (c *Cluster) grace() time.Duration {
 
 func (c *Cluster) onlineSPUs(ctx context.Context, admin Admin, spus []SPU) int {
 	if admin != nil {
-		n, err := admin.OnlineSPUs(ctx)
-		if err != nil {
-			return 0
+		if n, err := admin.OnlineSPUs(ctx); err == nil {
+			return n
 		}
-		return n
+		// An SC that cannot list SPUs: fall back to the ports.
 	}
 	n := 0
 	for _, spu := range spus {
