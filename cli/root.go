@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gofluvio/fluvio/cli/benchmark"
 	"github.com/gofluvio/fluvio/cli/cluster"
 	"github.com/gofluvio/fluvio/cli/cmdutil"
 	"github.com/gofluvio/fluvio/cli/completions"
@@ -48,6 +49,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	root.AddCommand(version.NewCmdVersion(f, nil))
 	root.AddCommand(topic.NewCmdTopic(f), partition.NewCmdPartition(f), smartmodule.NewCmdSmartModule(f))
 	root.AddCommand(produce.NewCmdProduce(f, nil), consume.NewCmdConsume(f, nil), consumer.NewCmdConsumer(f))
+	root.AddCommand(benchmark.NewCmdBenchmark(f))
 	root.AddCommand(profile.NewCmdProfile(f))
 	root.AddCommand(completions.NewCmdCompletions(f))
 	root.AddCommand(cluster.NewCmdCluster(f))
