@@ -71,3 +71,10 @@ cross:
 # fvm install from a loopback Hub against curl fetching the same bytes.
 bench-fvm:
 	$(GO) test -run '^$$' -bench BenchmarkInstall -benchtime 5x ./hub/...
+
+# `fluvio produce` of 100,000 lines from stdin and `fluvio consume -B -d`
+# of them against `cat` of the same file through a pipe, in one run
+# (issue #5), against an in-process cluster.
+.PHONY: bench-cli
+bench-cli:
+	$(GO) test -run '^$$' -bench BenchmarkCLI -benchtime 3x ./cli/e2e/

@@ -30,6 +30,10 @@ import (
 // while consuming (Fluvio's DEFAULT_OFFSET_FLUSH_INTERVAL).
 const CommitInterval = 2 * time.Second
 
+// FlushDelay is how long consume waits for more records before writing
+// what it has printed, so a burst of records is one write.
+const FlushDelay = 2 * time.Millisecond
+
 // Options are the dependencies and flags of the verb.
 type Options struct {
 	IO     *iostreams.IOStreams
@@ -289,12 +293,12 @@ func Run(opts *Options) error {
 		opts.IO.Printf("%s\n", opts.Status())
 	}
 
-	// Why an unbuffered channel and a drain at the end? A stream's Commit
-	// stores the offset of the last record its Next returned, so every
-	// record taken from a stream must be printed before offsets are
-	// committed: nothing is read ahead, and records already taken when
-	// consuming stops are still printed.
-	items := make(chan item)
+	// Why a drain at the end? A stream's Commit stores the offset of the
+	// last record its Next returned, so every record taken from a stream
+	// must be printed before the final commit: records taken when
+	// consuming stops are still printed. (A periodic commit may run ahead
+	// of the screen by the records in the channel; the final one is exact.)
+	items := make(chan item, 256)
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
@@ -361,6 +365,8 @@ func Run(opts *Options) error {
 		}
 		return true
 	}
+	idle := time.NewTimer(FlushDelay)
+	idle.Stop()
 loop:
 	for {
 		var it item
@@ -368,7 +374,15 @@ loop:
 		select {
 		case it, ok = <-items:
 		default:
-			// Nothing waiting: show what was printed before blocking.
+			// Nothing waiting: wait a moment for more, then show what was
+			// printed before blocking (one write per burst, not per record).
+			idle.Reset(FlushDelay)
+			select {
+			case it, ok = <-items:
+				idle.Stop()
+				goto got
+			case <-idle.C:
+			}
 			if err := p.flush(); err != nil {
 				runErr = err
 				break loop
@@ -385,6 +399,7 @@ loop:
 				break loop
 			}
 		}
+	got:
 		if !ok {
 			break loop
 		}

@@ -39,11 +39,11 @@ func TestMain(m *testing.M) {
 
 // user is a shell: a home whose ~/.fluvio/config points at a cluster.
 type user struct {
-	t    *testing.T
+	t    testing.TB
 	home string
 }
 
-func newUser(t *testing.T, addr string) *user {
+func newUser(t testing.TB, addr string) *user {
 	t.Helper()
 	u := &user{t: t, home: t.TempDir()}
 	cfg := config.New()
