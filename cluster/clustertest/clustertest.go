@@ -13,7 +13,9 @@ import (
 	"github.com/gofluvio/fluvio/client"
 	"github.com/gofluvio/fluvio/cluster/protocol"
 	"github.com/gofluvio/fluvio/cluster/sc"
+	"github.com/gofluvio/fluvio/cluster/smartengine"
 	"github.com/gofluvio/fluvio/cluster/spu"
+	"github.com/gofluvio/fluvio/cluster/spu/smartmodules"
 	"github.com/gofluvio/fluvio/cluster/storage"
 )
 
@@ -23,8 +25,12 @@ type Options struct {
 	SPUs int
 	// Dir holds the SC metadata and SPU data (default t.TempDir()).
 	Dir string
-	// SmartModules runs SmartModule chains on the SPUs (nil: refused).
+	// SmartModules runs SmartModule chains on the SPUs (nil: the wazero
+	// engine of cluster/spu/smartmodules, one shared by the SPUs, its
+	// compilation cache under Dir).
 	SmartModules spu.SmartModules
+	// NoSmartModules makes the SPUs refuse SmartModules (SmartModules nil).
+	NoSmartModules bool
 	// Storage is the SPU replica template (flush policy, FS).
 	Storage storage.Config
 }
@@ -53,6 +59,11 @@ func Start(t testing.TB, opts Options) *Cluster {
 	}
 	s.Start()
 	c := &Cluster{t: t, opts: opts, SC: s}
+	if opts.SmartModules == nil && !opts.NoSmartModules {
+		e := smartmodules.New(smartengine.Config{CacheDir: filepath.Join(opts.Dir, "smartengine-cache")})
+		c.opts.SmartModules = e
+		t.Cleanup(func() { _ = e.Close() })
+	}
 	t.Cleanup(func() { c.Close() })
 	for i := 0; i < opts.SPUs; i++ {
 		c.SPUs = append(c.SPUs, nil)

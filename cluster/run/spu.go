@@ -8,10 +8,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gofluvio/fluvio/cluster/smartengine"
 	"github.com/gofluvio/fluvio/cluster/spu"
+	"github.com/gofluvio/fluvio/cluster/spu/smartmodules"
 	"github.com/gofluvio/fluvio/cluster/storage"
 )
 
@@ -29,6 +32,8 @@ type spuOptions struct {
 	peerMaxBytes  string
 	flush         string
 	advertiseHost string
+	smMemory      string
+	smTimeout     time.Duration
 }
 
 // NewSPUCmd builds `fluvio-run spu`, a streaming processing unit.
@@ -49,6 +54,12 @@ requests finish and every partition is flushed to disk first.`,
 				return err
 			}
 			cfg.Logger = serverLogger("spu")
+			sm, err := o.smartModules(cfg)
+			if err != nil {
+				return err
+			}
+			defer sm.Close()
+			cfg.SmartModules = sm
 			s, err := spu.New(cfg)
 			if err != nil {
 				return err
@@ -68,7 +79,32 @@ requests finish and every partition is flushed to disk first.`,
 	f.StringVar(&o.peerMaxBytes, "peer-max-bytes", "", "replication fetch bound (accepted; replication is not implemented yet)")
 	f.StringVar(&o.flush, "flush", storage.DefaultFlushPolicy.String(), `when to fsync: "batch" (every batch), "os" (leave it to the OS) or an interval like "100ms"`)
 	f.StringVar(&o.advertiseHost, "advertise-host", "localhost", "host registered with the SC for clients to dial")
+	f.StringVar(&o.smMemory, "smartmodule-memory-limit", os.Getenv(envSmartEngineMaxMemory),
+		"largest linear memory of one SmartModule instance, e.g. 512M (default 1G; env "+envSmartEngineMaxMemory+")")
+	f.DurationVar(&o.smTimeout, "smartmodule-timeout", smartengine.DefaultCallTimeout,
+		"longest one SmartModule call may run before its stream fails")
 	return cmd
+}
+
+// envSmartEngineMaxMemory is Fluvio's SPU setting for the SmartModule
+// memory limit (spec smartmodule.md §3.3).
+const envSmartEngineMaxMemory = "FLV_SMART_ENGINE_MAX_MEMORY_BYTES"
+
+// smartModules builds the SmartModule engine of the SPU, its compilation
+// cache beside the SPU's logs in the data dir.
+func (o *spuOptions) smartModules(cfg spu.Config) (*smartmodules.Engine, error) {
+	limit, err := parseSize("--smartmodule-memory-limit", o.smMemory)
+	if err != nil {
+		return nil, err
+	}
+	if o.smTimeout < 0 {
+		return nil, fmt.Errorf("--smartmodule-timeout %s: want a positive duration like 10s", o.smTimeout)
+	}
+	return smartmodules.New(smartengine.Config{
+		CacheDir:       filepath.Join(cfg.DataDir, "smartengine-cache-"+strconv.Itoa(int(cfg.ID))),
+		MaxMemoryBytes: uint64(limit),
+		CallTimeout:    o.smTimeout,
+	}), nil
 }
 
 // config validates the flags into an spu.Config.

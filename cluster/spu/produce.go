@@ -43,8 +43,13 @@ func (c *conn) produce(h *protocol.RequestHeader, req *protocol.ProduceRequest) 
 				continue
 			}
 			pr.BaseOffset = rep.log.Offsets().LogEnd
+			batches, code := c.produceBatches(h.APIVersion, req.SmartModules, p)
+			if !code.IsOK() {
+				pr.ErrorCode = code
+				continue
+			}
 			first := true
-			for batch := range p.Records.All() {
+			for _, batch := range batches {
 				hdr, err := protocol.ParseBatchHeader(batch)
 				if err == nil && !rep.cfg.Compression.Accepts(hdr.Codec()) {
 					pr.ErrorCode = protocol.NewError(protocol.CompressionError)
@@ -93,6 +98,35 @@ func (c *conn) produce(h *protocol.RequestHeader, req *protocol.ProduceRequest) 
 		c.respond(corr, version, resp)
 	}()
 	return nil
+}
+
+// produceBatches returns the batches of a partition entry to store: as sent,
+// or transformed by the request's SmartModule chain (spec smartmodule.md
+// §3.1, one chain per partition entry). A record-level error rejects the
+// whole entry; batches filtered out entirely are dropped.
+func (c *conn) produceBatches(version int16, invs []protocol.SmartModuleInvocation, p *protocol.PartitionProduceData) ([][]byte, protocol.ErrorCode) {
+	var batches [][]byte
+	if len(invs) == 0 {
+		for batch := range p.Records.All() {
+			batches = append(batches, batch)
+		}
+		return batches, protocol.ErrorCode{}
+	}
+	tr, code := c.s.cfg.SmartModules.NewTransform(c.ctx, c.s, TransformRequest{Version: version, SmartModules: invs})
+	if !code.IsOK() {
+		return nil, code
+	}
+	defer tr.Close()
+	for batch := range p.Records.All() {
+		out, code := tr.Produce(c.ctx, batch)
+		if !code.IsOK() {
+			return nil, code
+		}
+		if out != nil {
+			batches = append(batches, out)
+		}
+	}
+	return batches, protocol.ErrorCode{}
 }
 
 // appendError maps a storage error to the produce error code.

@@ -9,14 +9,28 @@ import (
 	"github.com/gofluvio/fluvio/cluster/storage"
 )
 
-// SmartModules builds the transform for a stream's SmartModule chain. The
-// smartengine package provides one; without it the SPU answers requests that
-// carry SmartModules with a SmartModule error.
+// SmartModules builds the transform for a stream's SmartModule chain.
+// cluster/spu/smartmodules provides one on the wazero engine; without it the
+// SPU answers requests that carry SmartModules with a SmartModule error.
 type SmartModules interface {
-	// NewTransform prepares the chain of a StreamFetch (or Produce) at the
-	// request's api version. A failure is sent as the returned code
-	// (SmartModuleNotFound, SmartModuleInvalid, ...) in a single frame.
-	NewTransform(ctx context.Context, s *Server, version int16, invs []protocol.SmartModuleInvocation) (Transform, protocol.ErrorCode)
+	// NewTransform prepares the chain of a StreamFetch (or Produce). A
+	// failure is sent as the returned code (SmartModuleNotFound,
+	// SmartModuleInvalid, ...) in a single frame.
+	NewTransform(ctx context.Context, s *Server, req TransformRequest) (Transform, protocol.ErrorCode)
+}
+
+// TransformRequest is what a chain is built from.
+type TransformRequest struct {
+	// Version is the request's api version (the module ABI version, spec
+	// smartmodule.md §1.7).
+	Version int16
+	// SmartModules is the chain, applied in order.
+	SmartModules []protocol.SmartModuleInvocation
+	// MaxBytes bounds the output of one Process call (StreamFetch
+	// max_bytes); 0 for Produce.
+	MaxBytes int
+	// Log is the partition a stream reads, for look_back; nil for Produce.
+	Log *storage.Replica
 }
 
 // Transform runs a SmartModule chain over stored batches.
@@ -26,6 +40,10 @@ type Transform interface {
 	// batch processed (sent as next_filter_offset); code carries a runtime
 	// error to send along with out.
 	Process(ctx context.Context, batches []byte) (out []byte, next int64, code protocol.ErrorCode)
+	// Produce transforms one produced batch into the batch to store, its
+	// records numbered from offset delta 0; nil when every record was
+	// filtered out.
+	Produce(ctx context.Context, batch []byte) (out []byte, code protocol.ErrorCode)
 	// Close releases the chain.
 	Close()
 }
@@ -107,7 +125,8 @@ func (c *conn) runStream(st *stream) {
 			c.sendError(st.corr, st.version, req, st.id, rep, errSmartModulesDisabled())
 			return
 		}
-		t, code := c.s.cfg.SmartModules.NewTransform(c.ctx, c.s, st.version, req.SmartModules)
+		t, code := c.s.cfg.SmartModules.NewTransform(c.ctx, c.s, TransformRequest{
+			Version: st.version, SmartModules: req.SmartModules, MaxBytes: int(req.MaxBytes), Log: rep.log})
 		if !code.IsOK() {
 			c.sendError(st.corr, st.version, req, st.id, rep, code)
 			return

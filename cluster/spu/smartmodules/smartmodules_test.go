@@ -1,0 +1,506 @@
+package smartmodules_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gofluvio/fluvio/client"
+	"github.com/gofluvio/fluvio/cluster/clustertest"
+	"github.com/gofluvio/fluvio/cluster/protocol"
+	"github.com/gofluvio/fluvio/cluster/smartengine"
+	"github.com/gofluvio/fluvio/cluster/spu/smartmodules"
+	"github.com/gofluvio/fluvio/internal/fixtures"
+)
+
+// fixture reads a real SmartModule built by Fluvio's Rust SDK.
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(fixtures.Path(t, "smartmodules", name))
+	require.NoError(t, err)
+	return b
+}
+
+func adHoc(t testing.TB, wasm []byte, kind protocol.SmartModuleKind, params map[string]string) protocol.SmartModuleInvocation {
+	t.Helper()
+	inv, err := client.AdHocSmartModule(wasm, kind, params)
+	require.NoError(t, err)
+	return inv
+}
+
+var (
+	filterKind = protocol.SmartModuleKind{Type: protocol.SMKindFilter}
+	mapKind    = protocol.SmartModuleKind{Type: protocol.SMKindMap}
+)
+
+func aggregateKind(initial string) protocol.SmartModuleKind {
+	return protocol.SmartModuleKind{Type: protocol.SMKindAggregate, Accumulator: []byte(initial)}
+}
+
+// cluster is an in-process cluster with the default (engine) SmartModules
+// and a client.
+type cluster struct {
+	*clustertest.Cluster
+	c *client.Client
+}
+
+func start(t testing.TB, opts clustertest.Options) *cluster {
+	t.Helper()
+	cl := clustertest.Start(t, opts)
+	return &cluster{Cluster: cl, c: cl.Client()}
+}
+
+func ctxT(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// topic creates a one-partition topic and produces values to it (one batch
+// per flush; perRecord makes every record a batch of its own).
+func (c *cluster) topic(t testing.TB, name string, perRecord bool, values ...string) {
+	t.Helper()
+	ctx := ctxT(t)
+	require.NoError(t, c.c.Admin().CreateTopic(ctx, name, client.TopicOptions{Partitions: 1}))
+	c.produce(t, name, perRecord, values...)
+}
+
+func (c *cluster) produce(t testing.TB, name string, perRecord bool, values ...string) {
+	t.Helper()
+	ctx := ctxT(t)
+	cfg := client.ProducerConfig{}
+	if perRecord {
+		cfg.Linger = -1
+		cfg.MaxInFlight = 1
+	}
+	p, err := c.c.Producer(ctx, name, cfg)
+	require.NoError(t, err)
+	for _, v := range values {
+		require.NoError(t, p.Send(ctx, nil, []byte(v)))
+		if perRecord {
+			require.NoError(t, p.Flush(ctx))
+		}
+	}
+	require.NoError(t, p.Flush(ctx))
+}
+
+// consume reads the topic from the beginning to its current end through
+// the SmartModules and returns the values, then the stream's error (nil at
+// the end).
+func (c *cluster) consume(t testing.TB, name string, invs ...protocol.SmartModuleInvocation) ([]string, error) {
+	t.Helper()
+	recs, err := c.consumeRecords(t, name, client.ConsumerConfig{SmartModules: invs, StopAtEnd: true})
+	vals := []string{}
+	for _, r := range recs {
+		vals = append(vals, string(r.Value))
+	}
+	return vals, err
+}
+
+func (c *cluster) consumeRecords(t testing.TB, name string, cfg client.ConsumerConfig) ([]client.Record, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := c.c.PartitionConsumer(name, 0).Stream(ctx, client.OffsetBeginning(0), cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	var out []client.Record
+	for {
+		r, err := s.Next(ctx)
+		if client.IsEnd(err) {
+			return out, nil
+		}
+		if err != nil {
+			require.NoError(t, ctx.Err(), "stream stalled after %d records", len(out))
+			return out, err
+		}
+		out = append(out, r)
+	}
+}
+
+// createModule stores wasm in the SC under name and waits until the SPU
+// has it.
+func (c *cluster) createModule(t testing.TB, name string, wasm []byte) {
+	t.Helper()
+	require.NoError(t, c.c.Admin().CreateSmartModule(ctxT(t), name, wasm))
+	c.Eventually(10*time.Second, func() error {
+		if _, ok := c.SPUs[0].ResolveSmartModule(name); !ok {
+			return fmt.Errorf("SPU does not know SmartModule %s yet", name)
+		}
+		return nil
+	})
+}
+
+// code extracts the protocol error code a stream ended with.
+func code(t testing.TB, err error) protocol.ErrorCode {
+	t.Helper()
+	var pe *protocol.Error
+	require.ErrorAs(t, err, &pe)
+	return pe.Code
+}
+
+func letters() []string {
+	var out []string
+	for c := 'a'; c <= 'z'; c++ {
+		out = append(out, "record-"+string(c))
+	}
+	return out
+}
+
+func numbers(n int) []string {
+	var out []string
+	for i := 1; i <= n; i++ {
+		out = append(out, fmt.Sprint(i))
+	}
+	return out
+}
+
+// The real modules give exactly what Fluvio's own suites assert
+// (../shared/README.md), ad hoc and by name.
+func TestRealModules(t *testing.T) {
+	c := start(t, clustertest.Options{})
+	c.topic(t, "letters", false, letters()...)
+	c.topic(t, "words", false, "foo", "bar", "mixed Case")
+	c.topic(t, "numbers", false, numbers(10)...)
+	c.topic(t, "abcd", false, "a", "b", "c", "d")
+	c.topic(t, "fruit", false, "apple", "fruit", "banana")
+
+	tests := []struct {
+		name   string
+		module string
+		topic  string
+		kind   protocol.SmartModuleKind
+		params map[string]string
+		want   []string
+	}{
+		{module: "filter-on-a.wasm", topic: "letters", kind: filterKind, want: []string{"record-a"}},
+		{module: "map-uppercase.wasm", topic: "words", kind: mapKind, want: []string{"FOO", "BAR", "MIXED CASE"}},
+		{module: "filter-map-even-half.wasm", topic: "numbers", kind: protocol.SmartModuleKind{Type: protocol.SMKindFilterMap}, want: []string{"1", "2", "3", "4", "5"}},
+		{module: "aggregate-concat.wasm", topic: "abcd", kind: aggregateKind("1"), want: []string{"1a", "1ab", "1abc", "1abcd"}},
+		{name: "generic", module: "aggregate-concat.wasm", topic: "abcd", kind: protocol.SmartModuleKind{Type: protocol.SMKindGeneric, Context: protocol.SMContextAggregate, Accumulator: []byte("1")}, want: []string{"1a", "1ab", "1abc", "1abcd"}},
+		{name: "empty", module: "aggregate-concat.wasm", topic: "abcd", kind: aggregateKind(""), want: []string{"a", "ab", "abc", "abcd"}},
+		{module: "filter-contains-a.wasm", topic: "fruit", kind: filterKind, params: map[string]string{"key": "a"}, want: []string{"apple", "banana"}},
+	}
+	for _, tt := range tests {
+		wasm := fixture(t, tt.module)
+		t.Run(tt.module+"/adhoc/"+tt.name, func(t *testing.T) {
+			got, err := c.consume(t, tt.topic, adHoc(t, wasm, tt.kind, tt.params))
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+		})
+		t.Run(tt.module+"/predefined/"+tt.name, func(t *testing.T) {
+			name := tt.module[:len(tt.module)-len(".wasm")]
+			if _, ok := c.SPUs[0].ResolveSmartModule(name); !ok {
+				c.createModule(t, name, wasm)
+			}
+			got, err := c.consume(t, tt.topic, client.PredefinedSmartModule(name, tt.kind, tt.params))
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// Failures reach the consumer as Fluvio's error codes, with the records
+// that passed before a record-level error.
+func TestErrorsReachTheConsumer(t *testing.T) {
+	c := start(t, clustertest.Options{})
+	c.topic(t, "fruit", false, "apple", "fruit", "banana")
+	c.topic(t, "bad-utf8", false, "avocado", "\xff\xfea", "banana")
+	containsA := fixture(t, "filter-contains-a.wasm")
+
+	t.Run("missing param fails init", func(t *testing.T) {
+		got, err := c.consume(t, "fruit", adHoc(t, containsA, filterKind, nil))
+		require.Empty(t, got)
+		ec := code(t, err)
+		require.Equal(t, protocol.SmartModuleChainInitError, ec.Code)
+		require.Equal(t, "Missing param key\n\nSmartModule Init Error: \n", ec.Message)
+	})
+	t.Run("invalid utf-8 names the record", func(t *testing.T) {
+		got, err := c.consume(t, "bad-utf8", adHoc(t, containsA, filterKind, map[string]string{"key": "a"}))
+		require.Equal(t, []string{"avocado"}, got, "the records before the failing one are delivered first")
+		ec := code(t, err)
+		require.Equal(t, protocol.SmartModuleRuntimeError, ec.Code)
+		require.NotNil(t, ec.Runtime)
+		require.Equal(t, int64(1), ec.Runtime.Offset)
+		require.Equal(t, protocol.ErrKindFilter, ec.Runtime.Kind)
+		require.Contains(t, ec.Runtime.Hint, "invalid utf-8 sequence")
+		require.Equal(t, []byte("\xff\xfea"), ec.Runtime.RecordValue)
+		require.Contains(t, err.Error(), "Offset: 1")
+	})
+	t.Run("no transform export is refused", func(t *testing.T) {
+		_, err := c.consume(t, "fruit", adHoc(t, fixture(t, "no-transform-export.wasm"), filterKind, nil))
+		ec := code(t, err)
+		require.Equal(t, protocol.SmartModuleChainInitError, ec.Code)
+		require.Contains(t, ec.Message, "At least one import is required")
+	})
+	t.Run("unknown predefined name", func(t *testing.T) {
+		_, err := c.consume(t, "fruit", client.PredefinedSmartModule("no-such-module", filterKind, nil))
+		ec := code(t, err)
+		require.Equal(t, protocol.SmartModuleNotFound, ec.Code)
+		require.Equal(t, "no-such-module", ec.Message)
+		require.Contains(t, err.Error(), "SmartModule no-such-module was not found")
+	})
+	t.Run("ad hoc module not gzipped", func(t *testing.T) {
+		inv := protocol.SmartModuleInvocation{Wasm: protocol.AdHocWasm(fixture(t, "filter-on-a.wasm")), Kind: filterKind}
+		_, err := c.consume(t, "fruit", inv)
+		ec := code(t, err)
+		require.Equal(t, protocol.SmartModuleInvalid, ec.Code)
+		require.Contains(t, ec.Message, "not gzip")
+	})
+	t.Run("ad hoc garbage in gzip", func(t *testing.T) {
+		gz, err := protocol.Compress(protocol.CompressionGzip, nil, []byte("not wasm at all"))
+		require.NoError(t, err)
+		_, err = c.consume(t, "fruit", protocol.SmartModuleInvocation{Wasm: protocol.AdHocWasm(gz), Kind: filterKind})
+		require.Equal(t, protocol.SmartModuleInvalid, code(t, err).Code)
+	})
+	t.Run("the SPU keeps serving", func(t *testing.T) {
+		got, err := c.consume(t, "fruit")
+		require.NoError(t, err)
+		require.Equal(t, []string{"apple", "fruit", "banana"}, got)
+	})
+}
+
+// A chain applies its modules in order.
+func TestChains(t *testing.T) {
+	c := start(t, clustertest.Options{})
+	c.topic(t, "letters", false, letters()...)
+	c.topic(t, "numbers", false, numbers(10)...)
+	filterA, upper := fixture(t, "filter-on-a.wasm"), fixture(t, "map-uppercase.wasm")
+	c.createModule(t, "upper", upper)
+
+	got, err := c.consume(t, "letters", adHoc(t, filterA, filterKind, nil), client.PredefinedSmartModule("upper", mapKind, nil))
+	require.NoError(t, err)
+	require.Equal(t, []string{"RECORD-A"}, got)
+
+	got, err = c.consume(t, "numbers",
+		adHoc(t, fixture(t, "filter-map-even-half.wasm"), protocol.SmartModuleKind{Type: protocol.SMKindFilterMap}, nil),
+		adHoc(t, fixture(t, "aggregate-concat.wasm"), aggregateKind("x"), nil))
+	require.NoError(t, err)
+	require.Equal(t, []string{"x1", "x12", "x123", "x1234", "x12345"}, got)
+
+	// An error in the first module stops the chain with its own output.
+	_, err = c.consume(t, "letters", adHoc(t, fixture(t, "filter-contains-a.wasm"), filterKind, nil), adHoc(t, upper, mapKind, nil))
+	require.Equal(t, protocol.SmartModuleChainInitError, code(t, err).Code)
+}
+
+// Records stored in many batches come out of one output batch per read
+// with their original offsets, filtered records are acknowledged past, and
+// the aggregate accumulator carries over from batch to batch and read to
+// read.
+func TestManyBatches(t *testing.T) {
+	c := start(t, clustertest.Options{})
+	vals := letters()
+	vals = append(vals, "last-a") // end on a record that passes
+	c.topic(t, "letters", true, vals...)
+
+	recs, err := c.consumeRecords(t, "letters", client.ConsumerConfig{StopAtEnd: true,
+		SmartModules: []protocol.SmartModuleInvocation{adHoc(t, fixture(t, "filter-on-a.wasm"), filterKind, nil)}})
+	require.NoError(t, err)
+	require.Len(t, recs, 2)
+	require.Equal(t, "record-a", string(recs[0].Value))
+	require.Equal(t, int64(0), recs[0].Offset)
+	require.Equal(t, "last-a", string(recs[1].Value))
+	require.Equal(t, int64(26), recs[1].Offset, "offset deltas are rebased onto the output batch")
+	require.Positive(t, recs[1].Timestamp, "timestamps are carried over from the stored batches")
+
+	// A small max_bytes splits the reads; the accumulator continues.
+	recs, err = c.consumeRecords(t, "letters", client.ConsumerConfig{StopAtEnd: true, MaxBytes: 200,
+		SmartModules: []protocol.SmartModuleInvocation{adHoc(t, fixture(t, "aggregate-concat.wasm"), aggregateKind(""), nil)}})
+	require.NoError(t, err)
+	require.Len(t, recs, len(vals))
+	acc := ""
+	for i, r := range recs {
+		acc += vals[i]
+		require.Equal(t, acc, string(r.Value), "record %d", i)
+		require.Equal(t, int64(i), r.Offset)
+	}
+}
+
+// SmartModules on Produce transform records before they are stored.
+func TestProduceWithSmartModules(t *testing.T) {
+	c := start(t, clustertest.Options{})
+	ctx := ctxT(t)
+	require.NoError(t, c.c.Admin().CreateTopic(ctx, "stored", client.TopicOptions{Partitions: 1}))
+	send := func(invs []protocol.SmartModuleInvocation, values ...string) error {
+		p, err := c.c.Producer(ctx, "stored", client.ProducerConfig{SmartModules: invs, Delivery: client.AtMostOnce})
+		require.NoError(t, err)
+		for _, v := range values {
+			if err := p.Send(ctx, nil, []byte(v)); err != nil {
+				return err
+			}
+		}
+		return p.Flush(ctx)
+	}
+	upper := adHoc(t, fixture(t, "map-uppercase.wasm"), mapKind, nil)
+	filterA := adHoc(t, fixture(t, "filter-on-a.wasm"), filterKind, nil)
+	require.NoError(t, send([]protocol.SmartModuleInvocation{upper}, "foo", "bar"))
+	require.NoError(t, send([]protocol.SmartModuleInvocation{filterA}, "xyz", "abc", "def"))
+	require.NoError(t, send([]protocol.SmartModuleInvocation{filterA}, "none", "here"), "a batch filtered out entirely is not an error")
+	err := send([]protocol.SmartModuleInvocation{adHoc(t, fixture(t, "filter-contains-a.wasm"), filterKind, map[string]string{"key": "a"})}, "ok-a", "\xff")
+	require.Error(t, err)
+	require.Equal(t, protocol.SmartModuleRuntimeError, code(t, err).Code, "a record-level error rejects the whole write")
+	err = send([]protocol.SmartModuleInvocation{client.PredefinedSmartModule("missing", filterKind, nil)}, "x")
+	require.Equal(t, protocol.SmartModuleNotFound, code(t, err).Code)
+
+	recs, err := c.consumeRecords(t, "stored", client.ConsumerConfig{StopAtEnd: true})
+	require.NoError(t, err)
+	var got []string
+	for i, r := range recs {
+		got = append(got, string(r.Value))
+		require.Equal(t, int64(i), r.Offset, "stored offsets are dense")
+	}
+	require.Equal(t, []string{"FOO", "BAR", "abc"}, got)
+}
+
+// goExample builds a Go SDK example (smartmodule/examples/NAME) with
+// GOOS=wasip1 -buildmode=c-shared, once per test process.
+func goExample(t testing.TB, name string) []byte {
+	t.Helper()
+	exampleMu.Lock()
+	defer exampleMu.Unlock()
+	if b, ok := exampleWasm[name]; ok {
+		return b
+	}
+	if testing.Short() {
+		t.Skip("skipped in -short: builds a Go SmartModule")
+	}
+	out := filepath.Join(t.TempDir(), name+".wasm")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, "./smartmodule/examples/"+name)
+	cmd.Dir = fixtures.Root()
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	msg, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go build %s: %s", name, msg)
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	exampleWasm[name] = b
+	return b
+}
+
+var (
+	exampleMu   sync.Mutex
+	exampleWasm = map[string][]byte{}
+)
+
+// Modules built with our Go SDK run the same way, params and look_back
+// included.
+func TestGoSDKModules(t *testing.T) {
+	c := start(t, clustertest.Options{})
+	c.topic(t, "fruit", false, "apple", "fruit", "banana", "\xff")
+
+	got, err := c.consume(t, "fruit", adHoc(t, goExample(t, "filter"), filterKind, nil))
+	require.Equal(t, []string{"apple", "banana"}, got)
+	ec := code(t, err)
+	require.Equal(t, protocol.SmartModuleRuntimeError, ec.Code)
+	require.Equal(t, int64(3), ec.Runtime.Offset)
+	require.Contains(t, ec.Runtime.Hint, "not valid UTF-8")
+
+	c.createModule(t, "go-params", goExample(t, "params"))
+	got, err = c.consume(t, "fruit", client.PredefinedSmartModule("go-params", filterKind, map[string]string{"key": "ui"}))
+	require.NoError(t, err)
+	require.Equal(t, []string{"fruit"}, got)
+	_, err = c.consume(t, "fruit", client.PredefinedSmartModule("go-params", filterKind, nil))
+	require.Contains(t, code(t, err).Message, "Missing param key")
+
+	// look_back seeds the module with the last two records (b, c): reading
+	// from the beginning, a passes and b, c are dropped as already seen;
+	// then new records b and d give d alone.
+	c.topic(t, "dedup", false, "a", "b", "c")
+	inv := adHoc(t, goExample(t, "look-back"), filterKind, nil)
+	inv.Params.Lookback = &protocol.Lookback{Last: 2}
+	ctx := ctxT(t)
+	s, err := c.c.PartitionConsumer("dedup", 0).Stream(ctx, client.OffsetBeginning(0), client.ConsumerConfig{SmartModules: []protocol.SmartModuleInvocation{inv}})
+	require.NoError(t, err)
+	defer s.Close()
+	r, err := s.Next(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "a", string(r.Value))
+	c.produce(t, "dedup", false, "b", "d")
+	r, err = s.Next(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "d", string(r.Value), "b was in the look_back history")
+	require.Equal(t, int64(4), r.Offset)
+
+	// A failing look_back is SmartModuleLookBackError.
+	c.topic(t, "poisoned", false, "poison", "x")
+	_, err = c.consume(t, "poisoned", inv)
+	ec = code(t, err)
+	require.Equal(t, protocol.SmartModuleLookBackError, ec.Code)
+	require.Contains(t, ec.Message, "poisoned history")
+}
+
+// loopingFilter is a hand-assembled module whose filter never returns.
+func loopingFilter() []byte {
+	return []byte{
+		0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+		// types: (i32,i32)->(), (i32)->i32, (i32,i32,i32)->i32
+		0x01, 0x12, 0x03, 0x60, 0x02, 0x7f, 0x7f, 0x00, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x01, 0x7f,
+		// import env.copy_records
+		0x02, 0x14, 0x01, 0x03, 'e', 'n', 'v', 0x0c, 'c', 'o', 'p', 'y', '_', 'r', 'e', 'c', 'o', 'r', 'd', 's', 0x00, 0x00,
+		// functions: alloc (type 1), filter (type 2)
+		0x03, 0x03, 0x02, 0x01, 0x02,
+		// memory: one page
+		0x05, 0x03, 0x01, 0x00, 0x01,
+		// exports: memory, alloc, filter
+		0x07, 0x1b, 0x03,
+		0x06, 'm', 'e', 'm', 'o', 'r', 'y', 0x02, 0x00,
+		0x05, 'a', 'l', 'l', 'o', 'c', 0x00, 0x01,
+		0x06, 'f', 'i', 'l', 't', 'e', 'r', 0x00, 0x02,
+		// code: alloc returns 1024; filter loops forever
+		0x0a, 0x11, 0x02,
+		0x05, 0x00, 0x41, 0x80, 0x08, 0x0b,
+		0x09, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x41, 0x00, 0x0b,
+	}
+}
+
+// A module stuck in a loop fails its own stream within the deadline; the
+// SPU goes on serving other streams, including ones running modules.
+func TestLoopingModuleFailsItsStreamOnly(t *testing.T) {
+	eng := smartmodules.New(smartengine.Config{CallTimeout: 300 * time.Millisecond})
+	t.Cleanup(func() { _ = eng.Close() })
+	c := start(t, clustertest.Options{SmartModules: eng})
+	c.topic(t, "letters", false, letters()...)
+
+	ctx := ctxT(t)
+	// A plain stream open across the failure.
+	plain, err := c.c.PartitionConsumer("letters", 0).Stream(ctx, client.OffsetBeginning(0), client.ConsumerConfig{})
+	require.NoError(t, err)
+	defer plain.Close()
+	r, err := plain.Next(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "record-a", string(r.Value))
+
+	began := time.Now()
+	got, err := c.consume(t, "letters", adHoc(t, loopingFilter(), filterKind, nil))
+	require.Empty(t, got)
+	ec := code(t, err)
+	require.Equal(t, protocol.Other, ec.Code)
+	require.Contains(t, ec.Message, "time limit")
+	require.Less(t, time.Since(began), 10*time.Second)
+
+	got, err = c.consume(t, "letters", adHoc(t, fixture(t, "filter-on-a.wasm"), filterKind, nil))
+	require.NoError(t, err)
+	require.Equal(t, []string{"record-a"}, got)
+	r, err = plain.Next(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "record-b", string(r.Value))
+}
+
+// An SPU without the engine refuses SmartModules with a clear error.
+func TestNoSmartModules(t *testing.T) {
+	c := start(t, clustertest.Options{NoSmartModules: true})
+	c.topic(t, "letters", false, letters()...)
+	_, err := c.consume(t, "letters", adHoc(t, fixture(t, "filter-on-a.wasm"), filterKind, nil))
+	ec := code(t, err)
+	require.Equal(t, protocol.SmartModuleChainInitError, ec.Code)
+	require.Contains(t, ec.Message, "not enabled")
+}
+
