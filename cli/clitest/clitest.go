@@ -46,7 +46,7 @@ func New(t *testing.T) *Env {
 // memory) and writes a current profile "local" pointing at it.
 func (e *Env) StartSC() *Env {
 	e.T.Helper()
-	s, err := sc.NewServer(sc.Config{PublicAddr: "127.0.0.1:0", PrivateAddr: "127.0.0.1:0", PlatformVersion: "0.11.11"})
+	s, err := sc.NewServer(sc.Config{PublicAddr: "127.0.0.1:0", PrivateAddr: "127.0.0.1:0", PlatformVersion: "0.11.11", TopicWait: -1}) // fake SPUs never report replicas
 	require.NoError(e.T, err)
 	s.Start()
 	e.T.Cleanup(func() { s.Close() })

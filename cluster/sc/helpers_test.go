@@ -20,7 +20,7 @@ const v = protocol.SCCommonVersion // the version real v0.11.11 clients speak
 // startSC runs a server on 127.0.0.1:0 with metadata in dir ("" = memory).
 func startSC(t *testing.T, dir string) *Server {
 	t.Helper()
-	s, err := NewServer(Config{PublicAddr: "127.0.0.1:0", PrivateAddr: "127.0.0.1:0", MetadataDir: dir, PlatformVersion: "0.11.11"})
+	s, err := NewServer(Config{PublicAddr: "127.0.0.1:0", PrivateAddr: "127.0.0.1:0", MetadataDir: dir, PlatformVersion: "0.11.11", TopicWait: -1})
 	require.NoError(t, err)
 	s.Start()
 	t.Cleanup(func() { s.Close() })

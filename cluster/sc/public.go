@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -182,7 +184,10 @@ func (s *Server) create(req *protocol.CreateRequest) error {
 	ctl := s.ctrl
 	switch spec := req.Spec.(type) {
 	case *protocol.TopicSpec:
-		return ctl.CreateTopic(req.Name, spec, req.DryRun)
+		if err := ctl.CreateTopic(req.Name, spec, req.DryRun); err != nil || req.DryRun {
+			return err
+		}
+		return s.waitProvisioned(req.Name, spec.Partitions())
 	case *protocol.CustomSpuSpec:
 		return ctl.CreateCustomSpu(req.Name, spec, req.DryRun)
 	case *protocol.SmartModuleSpec:
@@ -290,6 +295,48 @@ func (s *Server) watch(c *clientConn, h *protocol.RequestHeader, req *protocol.W
 		}
 		if err := c.send(h.CorrelationID, h.APIVersion, resp); err != nil {
 			return
+		}
+	}
+}
+
+// topicWait is how long Create waits for a new topic's partitions to come
+// online, as Fluvio's SC does (FLV_TOPIC_WAIT seconds, default 90).
+func topicWait() time.Duration {
+	if v, err := strconv.Atoi(os.Getenv("FLV_TOPIC_WAIT")); err == nil && v > 0 {
+		return time.Duration(v) * time.Second
+	}
+	return 90 * time.Second
+}
+
+// waitProvisioned waits until every partition of a new topic is Online (its
+// leader SPU reported the replica), so that a client producing right after
+// the Create answer finds a leader ready to take the data.
+func (s *Server) waitProvisioned(topic string, partitions uint32) error {
+	if s.cfg.TopicWait < 0 {
+		return nil
+	}
+	deadline := time.Now().Add(s.cfg.TopicWait)
+	for {
+		online := uint32(0)
+		for p := uint32(0); p < partitions; p++ {
+			o := s.ctrl.Store().Get(protocol.LabelPartition, PartitionName(topic, p))
+			if o == nil {
+				return apiErr(protocol.TopicNotFound, "topic %s was deleted while it was being provisioned", topic)
+			}
+			if st, ok := o.Status.(*protocol.PartitionStatus); ok && st.Resolution == protocol.PartitionOnline {
+				online++
+			}
+		}
+		if online == partitions {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return apiErr(protocol.TopicNotProvisioned, "only %d out of %d partitions of %s provisioned", online, partitions, topic)
+		}
+		select {
+		case <-s.done:
+			return apiErr(protocol.TopicNotProvisioned, "the SC is shutting down")
+		case <-time.After(5 * time.Millisecond):
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/gofluvio/fluvio/cluster/protocol"
 )
@@ -26,6 +27,10 @@ type Config struct {
 	// PlatformVersion is advertised in ApiVersions (default
 	// buildinfo.PlatformVersion()).
 	PlatformVersion string
+	// TopicWait is how long Create waits for a new topic's partitions to
+	// come online before answering (default $FLV_TOPIC_WAIT seconds, else
+	// 90 s); negative answers at once.
+	TopicWait time.Duration
 }
 
 // Server is a running SC: the controller plus its public and private
@@ -51,6 +56,9 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxFrameSize <= 0 {
 		cfg.MaxFrameSize = protocol.MaxFrameSize
+	}
+	if cfg.TopicWait == 0 {
+		cfg.TopicWait = topicWait()
 	}
 	if cfg.PlatformVersion == "" {
 		cfg.PlatformVersion = defaultPlatformVersion()
