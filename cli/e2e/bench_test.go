@@ -99,6 +99,22 @@ func BenchmarkCLI(b *testing.B) {
 		}
 		report(b)
 	})
+	// `fluvio benchmark producer` and `consumer` report their own figures.
+	b.Run("fluvio-benchmark", func(b *testing.B) {
+		for b.Loop() {
+			for _, args := range [][]string{
+				{"benchmark", "producer", "--num-records", "100000", "--record-size", "1kib"},
+				{"benchmark", "producer", "--num-records", "100000", "--record-size", "1kib", "--batch-size", "64kib", "--linger", "5ms", "--no-latency"},
+				{"benchmark", "consumer", "--num-records", "100000", "--record-size", "1kib"},
+			} {
+				out, errOut, code := u.run("", args...)
+				if code != 0 {
+					b.Fatalf("fluvio %v: %s", args, errOut)
+				}
+				b.Logf("fluvio %v\n%s", args, out)
+			}
+		}
+	})
 	b.Run("fluvio-consume", func(b *testing.B) {
 		for b.Loop() {
 			if n := run(b, "", fluvioBin, "consume", "bench-1", "-B", "-d"); n != benchLines {

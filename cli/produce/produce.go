@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -143,7 +144,9 @@ func (o *Options) validate(changed func(string) bool) error {
 		}
 		cfg.Linger = d
 		if d == 0 {
-			cfg.Linger = -1 // send at once
+			// Why not a negative linger (one batch per record)? Fluvio's linger 0
+			// sends without waiting, but records queued meanwhile share a batch.
+			cfg.Linger = time.Microsecond
 		}
 	}
 	if o.BatchSizeFlag != "" {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/require"
@@ -55,7 +56,7 @@ func TestFlagsParse(t *testing.T) {
 			require.Equal(t, client.AtMostOnce, o.Config.Delivery)
 			require.Equal(t, "10ms", o.Config.Linger.String())
 		}},
-		{args: []string{"t", "--linger", "0ms"}, check: func(t *testing.T, o *Options) { require.Negative(t, int64(o.Config.Linger)) }},
+		{args: []string{"t", "--linger", "0ms"}, check: func(t *testing.T, o *Options) { require.Equal(t, time.Microsecond, o.Config.Linger) }},
 		{args: []string{"t", "--key", ""}, check: func(t *testing.T, o *Options) { require.True(t, o.HasKey) }},
 		{args: []string{"t", "--compression", "brotli"}, err: `--compression "brotli" is not valid (valid: none, gzip, snappy, lz4, zstd)`},
 		{args: []string{"t", "--linger", "soon"}, err: "--linger: units: invalid duration"},

@@ -104,7 +104,9 @@ func (o *Options) validate() error {
 	}
 	o.Config.Linger = d
 	if d == 0 {
-		o.Config.Linger = -1
+		// Why not a negative linger (one batch per record)? Fluvio's linger 0
+		// sends without waiting, but records queued meanwhile share a batch.
+		o.Config.Linger = time.Microsecond
 	}
 	c, ok := produce.Compressions[strings.ToLower(o.CompressionFlag)]
 	if !ok {
