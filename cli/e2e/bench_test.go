@@ -124,4 +124,3 @@ func BenchmarkCLI(b *testing.B) {
 		report(b)
 	})
 }
-
