@@ -57,11 +57,11 @@ func NewCmdList(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 
 // Row is a partition as tables and -O json|yaml show it.
 type Row struct {
-	Topic      string     `json:"topic"`
-	Partition  uint32     `json:"partition"`
-	Leader     int32      `json:"leader"`
-	Followers  []int32    `json:"followers"`
-	Resolution string     `json:"resolution"`
+	Topic      string  `json:"topic"`
+	Partition  uint32  `json:"partition"`
+	Leader     int32   `json:"leader"`
+	Followers  []int32 `json:"followers"`
+	Resolution string  `json:"resolution"`
 	// Size is the partition's bytes on disk; -1 error, -2 not supported.
 	Size       int64      `json:"size"`
 	BaseOffset int64      `json:"base_offset"`

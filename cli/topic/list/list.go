@@ -58,19 +58,19 @@ func NewCmdList(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 
 // Row is a topic as tables and -O json|yaml show it.
 type Row struct {
-	Name                 string            `json:"name"`
-	Type                 string            `json:"type"`
-	Partitions           uint32            `json:"partitions"`
-	ReplicationFactor    *uint32           `json:"replication_factor,omitempty"`
-	IgnoreRackAssignment bool              `json:"ignore_rack_assignment"`
-	RetentionSeconds     uint32            `json:"retention_seconds"`
-	SegmentSize          *uint32           `json:"segment_size,omitempty"`
-	MaxPartitionSize     *uint64           `json:"max_partition_size,omitempty"`
-	Compression          string            `json:"compression"`
-	Deduplication        string            `json:"deduplication"`
-	System               bool              `json:"system"`
-	Status               string            `json:"status"`
-	Reason               string            `json:"reason"`
+	Name                 string             `json:"name"`
+	Type                 string             `json:"type"`
+	Partitions           uint32             `json:"partitions"`
+	ReplicationFactor    *uint32            `json:"replication_factor,omitempty"`
+	IgnoreRackAssignment bool               `json:"ignore_rack_assignment"`
+	RetentionSeconds     uint32             `json:"retention_seconds"`
+	SegmentSize          *uint32            `json:"segment_size,omitempty"`
+	MaxPartitionSize     *uint64            `json:"max_partition_size,omitempty"`
+	Compression          string             `json:"compression"`
+	Deduplication        string             `json:"deduplication"`
+	System               bool               `json:"system"`
+	Status               string             `json:"status"`
+	Reason               string             `json:"reason"`
 	ReplicaMap           map[string][]int32 `json:"replica_map,omitempty"`
 }
 
