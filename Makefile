@@ -48,8 +48,9 @@ clean:
 	rm -rf $(BIN) dist
 
 # Release builds (issue #6). goreleaser comes from the Go module proxy at a
-# pinned version (v2.17.0 is the newest that builds with Go 1.26).
-GORELEASER_VERSION ?= v2.17.0
+# pinned version. v2.14.3: v2.18+ needs Go 1.27, and v2.15-v2.17 depend on
+# go.digitalxero.dev/go-msix, which not every module proxy serves.
+GORELEASER_VERSION ?= v2.14.3
 GORELEASER        ?= $(GO) run github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
 GORELEASER_FLAGS  ?= --clean
 
