@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -152,9 +153,14 @@ func FuzzParseTemplate(f *testing.F) {
 	f.Add("{{offset}} {{key}} {{value}} {{partition}} {{time}}")
 	f.Add("{{{value}}} {{ key }} {")
 	f.Fuzz(func(t *testing.T, s string) {
-		tm, err := ParseTemplate(s)
-		if err == nil {
-			_ = tm.Render(client.Record{Key: []byte("k"), Value: []byte("v"), Timestamp: -1})
+		n := allocated(func() {
+			tm, err := ParseTemplate(s)
+			if err == nil {
+				_ = tm.Render(client.Record{Key: []byte("k"), Value: []byte("v"), Timestamp: -1})
+			}
+		})
+		if n > uint64(64*len(s)+64<<10) {
+			t.Fatalf("%d input bytes allocated %d bytes", len(s), n)
 		}
 	})
 }
@@ -163,9 +169,23 @@ func FuzzFormatRecord(f *testing.F) {
 	f.Add([]byte(`{"a":1,"b":[1,2]}`))
 	f.Add([]byte("\x00\x01\x02binary"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_ = HexDump(b)
-		_, _ = FormatJSON(b, false)
-		_, _, _ = jsonObject(b)
-		_ = IsBinary(b)
+		n := allocated(func() {
+			_ = HexDump(b)
+			_, _ = FormatJSON(b, false)
+			_, _, _ = jsonObject(b)
+			_ = IsBinary(b)
+		})
+		if n > uint64(256*len(b)+1<<20) {
+			t.Fatalf("%d input bytes allocated %d bytes", len(b), n)
+		}
 	})
+}
+
+// allocated reports the bytes fn allocates.
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -160,7 +161,11 @@ func FuzzParseTransforms(f *testing.F) {
 	f.Add([]byte("transforms:\n  - uses: a\n    with: {k: v}\n    lookback: {last: 1, age: 1h}\n"))
 	f.Add([]byte("transforms:\n  - uses: b\n    with:\n      spec: [{x: 1}]\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		steps, err := ParseTransforms(b)
+		var steps []Step
+		var err error
+		if n := allocated(func() { steps, err = ParseTransforms(b) }); n > uint64(512*len(b)+4<<20) {
+			t.Fatalf("%d input bytes allocated %d bytes", len(b), n)
+		}
 		if err == nil {
 			require.NotEmpty(t, steps)
 			for _, s := range steps {
@@ -169,4 +174,13 @@ func FuzzParseTransforms(f *testing.F) {
 		}
 		_, _ = ParseStepJSON(b)
 	})
+}
+
+// allocated reports the bytes fn allocates.
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }

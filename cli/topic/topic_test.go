@@ -3,6 +3,7 @@ package topic
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -118,7 +119,11 @@ func FuzzParseReplicaAssignment(f *testing.F) {
 	f.Add([]byte(`[{"id":0,"replicas":[5001,5002,5003]},{"id":1,"replicas":[5002,5003,5001]}]`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		maps, err := create.ParseReplicaAssignment(b, "fuzz")
+		var maps []protocol.PartitionMap
+		var err error
+		if n := allocated(func() { maps, err = create.ParseReplicaAssignment(b, "fuzz") }); n > uint64(64*len(b)+1<<20) {
+			t.Fatalf("%d input bytes allocated %d bytes", len(b), n)
+		}
 		if err == nil {
 			require.NotEmpty(t, maps)
 			for _, m := range maps {
@@ -126,4 +131,13 @@ func FuzzParseReplicaAssignment(f *testing.F) {
 			}
 		}
 	})
+}
+
+// allocated reports the bytes fn allocates.
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }
