@@ -171,14 +171,15 @@ func TestLifecycle(t *testing.T) {
 	require.Empty(t, livePIDs(t, c))
 	require.Equal(t, 1, lines(t, filepath.Join(c.Paths.DataDir, "metadata", "sc-starts")))
 	require.True(t, c.IsInstalled())
-	require.NoError(t, checkPortsFree([]binding{{"SC public", o.SCPublicAddr}}), "the SC port is free again")
+	require.Eventually(t, func() bool { return checkPortsFree([]binding{{"SC public", o.SCPublicAddr}}) == nil }, 5*time.Second, 10*time.Millisecond, "the SC port is free again")
 
-	s, err = c.Status(ctx)
-	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		s, err = c.Status(ctx)
+		return err == nil && s.OnlineSPUs == 0
+	}, 5*time.Second, 20*time.Millisecond, "no SPU answers after shutdown")
 	require.True(t, s.Installed)
 	require.False(t, s.SC.Running)
 	require.False(t, s.SC.Reachable)
-	require.Zero(t, s.OnlineSPUs)
 
 	_, err = c.Start(ctx, o)
 	require.ErrorIs(t, err, ErrNotDeleted)
