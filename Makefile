@@ -11,7 +11,7 @@ PKG       := github.com/gofluvio/fluvio/internal/buildinfo
 LDFLAGS   := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 BINARIES  := fluvio fluvio-run ssdk fvm
 FUZZTIME  ?= 60s
-STATICCHECK_VERSION ?= 2025.1.1
+STATICCHECK_VERSION ?= v0.8.2
 
 .PHONY: all build demo test test-short vet lint bench fuzz clean
 
@@ -39,6 +39,7 @@ lint: vet
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./cluster/protocol/...
+	$(GO) test -run '^$$' -bench Broker -benchtime 1x -timeout 15m ./bench/
 
 # Runs every fuzz target for FUZZTIME each.
 fuzz:

@@ -1,0 +1,443 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gofluvio/fluvio/client"
+	"github.com/gofluvio/fluvio/cluster/clustertest"
+	"github.com/gofluvio/fluvio/internal/e2e"
+)
+
+func TestMain(m *testing.M) {
+	defer e2e.RemoveBinaries()
+	m.Run()
+}
+
+// results collects the figures of one run for the table.
+type results struct {
+	mu sync.Mutex
+	v  map[string]float64
+}
+
+func (r *results) set(k string, v float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.v[k] = v
+}
+
+func (r *results) get(k string) (float64, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v, ok := r.v[k]
+	return v, ok
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+const (
+	kib = 1 << 10
+	mib = 1 << 20
+)
+
+// BenchmarkBroker runs every measurement of issue #3 once and prints the
+// table of ratios. Run it with -benchtime 1x.
+func BenchmarkBroker(b *testing.B) {
+	dir := os.Getenv("FLUVIO_BENCH_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	total := envInt("FLUVIO_BENCH_MB", 128) * mib
+	res := &results{v: map[string]float64{}}
+
+	for _, size := range []int{16 * kib, mib} {
+		b.Run("disk-write-fdatasync/write="+sizeName(size), func(b *testing.B) {
+			b.SetBytes(int64(total))
+			for range b.N {
+				res.set("disk/"+sizeName(size), diskWrite(b, dir, size, total))
+			}
+			v, _ := res.get("disk/" + sizeName(size))
+			b.ReportMetric(v, "MB/s")
+		})
+	}
+	b.Run("loopback-tcp", func(b *testing.B) {
+		n := 4 * total
+		b.SetBytes(int64(n))
+		for range b.N {
+			res.set("loopback", loopback(b, n))
+		}
+		v, _ := res.get("loopback")
+		b.ReportMetric(v, "MB/s")
+	})
+
+	var addr string
+	if os.Getenv("FLUVIO_BENCH_INPROCESS") == "1" {
+		cl := clustertest.Start(b, clustertest.Options{Dir: filepath.Join(dir, "inprocess"), NoSmartModules: true})
+		addr = cl.Addr()
+	} else {
+		bin := e2e.Binaries(b)
+		b.Run("cluster-start", func(b *testing.B) {
+			for range b.N {
+				cl := e2e.StartCluster(b, bin, 1)
+				res.set("start", cl.StartTime.Seconds())
+				// Idle: nothing connected, metadata settled.
+				time.Sleep(2 * time.Second)
+				pids := cl.PIDs()
+				var sum int64
+				for _, name := range []string{"sc", "spu-5001"} {
+					rss, err := e2e.RSS(pids[name])
+					if err != nil {
+						b.Fatal(err)
+					}
+					res.set("rss/"+name, float64(rss)/mib)
+					sum += rss
+				}
+				res.set("rss", float64(sum)/mib)
+			}
+			b.ReportMetric(mustGet(res, "start")*1000, "ms-to-ready")
+			b.ReportMetric(mustGet(res, "rss"), "MB-idle-RSS")
+		})
+		cl := e2e.StartCluster(b, bin, 1)
+		addr = cl.SCAddr
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	c, err := client.Connect(ctx, addr, client.Options{MetadataTimeout: 30 * time.Second, RequestTimeout: 30 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+
+	for _, size := range []int{kib, 5 * kib} {
+		topic := "bench-" + strings.ToLower(sizeName(size))
+		if err := c.Admin().CreateTopic(ctx, topic, client.TopicOptions{Partitions: 1}); err != nil {
+			b.Fatal(err)
+		}
+		b.Run("produce/record="+sizeName(size), func(b *testing.B) {
+			b.SetBytes(int64(total))
+			for range b.N {
+				res.set("produce/"+sizeName(size), produce(b, ctx, c, topic, size, total))
+			}
+			v := mustGet(res, "produce/"+sizeName(size))
+			b.ReportMetric(v, "MB/s")
+			b.ReportMetric(v*mib/float64(size), "records/s")
+		})
+	}
+	for _, size := range []int{kib, 5 * kib} {
+		topic := "bench-" + strings.ToLower(sizeName(size))
+		b.Run("consume/record="+sizeName(size), func(b *testing.B) {
+			b.SetBytes(int64(total))
+			for range b.N {
+				res.set("consume/"+sizeName(size), consume(b, ctx, c, topic, size))
+			}
+			v := mustGet(res, "consume/"+sizeName(size))
+			b.ReportMetric(v, "MB/s")
+			b.ReportMetric(v*mib/float64(size), "records/s")
+		})
+	}
+
+	if err := c.Admin().CreateTopic(ctx, "bench-latency", client.TopicOptions{Partitions: 1}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("produce-latency/record=1KiB", func(b *testing.B) {
+		for range b.N {
+			lat := latency(b, ctx, c, "bench-latency", kib, res)
+			res.set("p50", lat.p50)
+			res.set("p99", lat.p99)
+		}
+		b.ReportMetric(mustGet(res, "p50"), "ms-p50")
+		b.ReportMetric(mustGet(res, "p99"), "ms-p99")
+		b.ReportMetric(mustGet(res, "latency-rate"), "records/s")
+	})
+	b.Cleanup(func() { printTable(res, dir) })
+}
+
+func mustGet(r *results, k string) float64 {
+	v, _ := r.get(k)
+	return v
+}
+
+func sizeName(n int) string {
+	if n >= mib && n%mib == 0 {
+		return strconv.Itoa(n/mib) + "MiB"
+	}
+	return strconv.Itoa(n/kib) + "KiB"
+}
+
+func mbps(bytes int, d time.Duration) float64 { return float64(bytes) / mib / d.Seconds() }
+
+// diskWrite writes total bytes sequentially in writes of size bytes to a
+// new file in dir, then fdatasyncs it (dd conv=fdatasync), and returns
+// MiB/s including the fdatasync.
+func diskWrite(b *testing.B, dir string, size, total int) float64 {
+	b.Helper()
+	path := filepath.Join(dir, "disk-bench.tmp")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.Remove(path)
+	defer f.Close()
+	buf := make([]byte, size)
+	for i := range buf {
+		buf[i] = byte(i * 7)
+	}
+	start := time.Now()
+	for written := 0; written < total; written += size {
+		if _, err := f.Write(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := unix.Fdatasync(int(f.Fd())); err != nil {
+		b.Fatal(err)
+	}
+	return mbps(total, time.Since(start))
+}
+
+// loopback sends total bytes over one 127.0.0.1 TCP connection with a
+// plain Go sender and receiver and returns MiB/s.
+func loopback(b *testing.B, total int) float64 {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan int64, 1)
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			got <- -1
+			return
+		}
+		defer nc.Close()
+		n, _ := io.Copy(io.Discard, nc)
+		got <- n
+	}()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 256*kib)
+	start := time.Now()
+	for sent := 0; sent < total; sent += len(buf) {
+		if _, err := nc.Write(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	nc.Close()
+	if n := <-got; n != int64(total) {
+		b.Fatalf("loopback received %d of %d bytes", n, total)
+	}
+	return mbps(total, time.Since(start))
+}
+
+func value(size int) []byte {
+	v := make([]byte, size)
+	for i := range v {
+		v[i] = byte('a' + i%26)
+	}
+	return v
+}
+
+// produce sends total bytes of size-byte records to one partition in
+// 16 KiB batches and returns MiB/s of record values, from the first Send
+// to the last acknowledgement.
+func produce(b *testing.B, ctx context.Context, c *client.Client, topic string, size, total int) float64 {
+	b.Helper()
+	p, err := c.Producer(ctx, topic, client.ProducerConfig{BatchSize: 16 * kib})
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := value(size)
+	n := total / size
+	start := time.Now()
+	for range n {
+		if err := p.Send(ctx, nil, v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := p.Close(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return mbps(n*size, time.Since(start))
+}
+
+// consume reads topic's partition from the start of the log to its end and
+// returns MiB/s of record values.
+func consume(b *testing.B, ctx context.Context, c *client.Client, topic string, size int) float64 {
+	b.Helper()
+	start := time.Now()
+	s, err := c.PartitionConsumer(topic, 0).Stream(ctx, client.OffsetBeginning(0), client.ConsumerConfig{StopAtEnd: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	bytes := 0
+	for {
+		r, err := s.Next(ctx)
+		if client.IsEnd(err) {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(r.Value) != size {
+			b.Fatalf("record %d: %d bytes, want %d", r.Offset, len(r.Value), size)
+		}
+		bytes += len(r.Value)
+	}
+	if bytes == 0 {
+		b.Fatal("consumed nothing")
+	}
+	return mbps(bytes, time.Since(start))
+}
+
+type latencies struct{ p50, p99, max float64 }
+
+// latencyWorkers is the number of concurrent producers, each with one
+// record in flight: the max rate is what they reach back to back, and
+// half load paces them to half of it.
+const latencyWorkers = 4
+
+// latency measures send→acknowledgement of single records (each sent at
+// once, Linger < 0, and awaited with Flush). First the maximum rate:
+// latencyWorkers producers back to back for 2 s. Then half of it, paced
+// open-loop for 3 s; each latency is measured from the time the record
+// was due, so a stall delays the records behind it and counts against
+// them (no coordinated omission).
+func latency(b *testing.B, ctx context.Context, c *client.Client, topic string, size int, res *results) latencies {
+	b.Helper()
+	v := value(size)
+	producers := make([]*client.Producer, latencyWorkers)
+	for i := range producers {
+		p, err := c.Producer(ctx, topic, client.ProducerConfig{Linger: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		producers[i] = p
+	}
+	one := func(p *client.Producer) {
+		if err := p.Send(ctx, nil, v); err != nil {
+			b.Fatal(err)
+		}
+		if err := p.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	count := 0
+	deadline := time.Now().Add(2 * time.Second)
+	start := time.Now()
+	for _, p := range producers {
+		wg.Go(func() {
+			n := 0
+			for time.Now().Before(deadline) {
+				one(p)
+				n++
+			}
+			mu.Lock()
+			count += n
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	maxRate := float64(count) / time.Since(start).Seconds()
+	rate := maxRate / 2
+	res.set("latency-max-rate", maxRate)
+	res.set("latency-rate", rate)
+
+	interval := time.Duration(float64(time.Second) * latencyWorkers / rate)
+	const run = 3 * time.Second
+	var all []time.Duration
+	begin := time.Now().Add(10 * time.Millisecond)
+	for w, p := range producers {
+		wg.Go(func() {
+			var lats []time.Duration
+			offset := time.Duration(w) * interval / latencyWorkers
+			for i := 0; ; i++ {
+				due := begin.Add(offset + time.Duration(i)*interval)
+				if due.Sub(begin) > run {
+					break
+				}
+				if d := time.Until(due); d > 0 {
+					time.Sleep(d)
+				}
+				one(p)
+				lats = append(lats, time.Since(due))
+			}
+			mu.Lock()
+			all = append(all, lats...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	for _, p := range producers {
+		_ = p.Close(ctx)
+	}
+	slices.Sort(all)
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	pct := func(q float64) time.Duration { return all[min(len(all)-1, int(q*float64(len(all))))] }
+	res.set("latency-n", float64(len(all)))
+	return latencies{p50: ms(pct(0.50)), p99: ms(pct(0.99)), max: ms(all[len(all)-1])}
+}
+
+// printTable prints the figures and their ratios against the targets.
+func printTable(res *results, dir string) {
+	g := func(k string) float64 { return mustGet(res, k) }
+	verdict := func(ok bool) string {
+		if ok {
+			return "ok"
+		}
+		return "MISSED"
+	}
+	disk := max(g("disk/16KiB"), g("disk/1MiB"))
+	loop := g("loopback")
+	w := os.Stdout
+	fmt.Fprintf(w, "\nBroker benchmark (issue #3): %s/%s, GOMAXPROCS %d, data dir %s\n", runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), dir)
+	fmt.Fprintf(w, "%-44s %16s   %s\n", "measure", "figure", "ratio / target")
+	row := func(name, fig, ratio string) { fmt.Fprintf(w, "%-44s %16s   %s\n", name, fig, ratio) }
+	row("disk: sequential write+fdatasync, 16 KiB", fmt.Sprintf("%.0f MiB/s", g("disk/16KiB")), "")
+	row("disk: sequential write+fdatasync, 1 MiB", fmt.Sprintf("%.0f MiB/s", g("disk/1MiB")), "disk limit = the faster")
+	row("loopback TCP (Go sender/receiver)", fmt.Sprintf("%.0f MiB/s", loop), "")
+	for _, s := range []string{"1KiB", "5KiB"} {
+		p := g("produce/" + s)
+		row("produce "+s+" records, 16 KiB batches", fmt.Sprintf("%.0f MiB/s", p),
+			fmt.Sprintf("%3.0f%% of disk    (>= 60%%)  %s", 100*p/disk, verdict(p >= 0.6*disk)))
+	}
+	for _, s := range []string{"1KiB", "5KiB"} {
+		c := g("consume/" + s)
+		row("consume "+s+" records from the start", fmt.Sprintf("%.0f MiB/s", c),
+			fmt.Sprintf("%3.0f%% of loopback (>= 40%%)  %s", 100*c/loop, verdict(c >= 0.4*loop)))
+	}
+	row(fmt.Sprintf("produce latency p50 @ %.0f rec/s", g("latency-rate")), fmt.Sprintf("%.2f ms", g("p50")),
+		fmt.Sprintf("half of max %.0f rec/s (%d producers, 1 KiB, ack each)", g("latency-max-rate"), latencyWorkers))
+	row(fmt.Sprintf("produce latency p99 @ %.0f rec/s", g("latency-rate")), fmt.Sprintf("%.2f ms", g("p99")),
+		fmt.Sprintf("(<= 2 ms)  %s", verdict(g("p99") <= 2)))
+	if _, ok := res.get("start"); ok {
+		row("fluvio cluster start, 1 SPU, to ready", fmt.Sprintf("%.2f s", g("start")), fmt.Sprintf("(<= 1 s)  %s", verdict(g("start") <= 1)))
+		row("idle RSS, SC + 1 SPU", fmt.Sprintf("%.1f MiB", g("rss")),
+			fmt.Sprintf("sc %.1f + spu %.1f (<= 40 MB)  %s", g("rss/sc"), g("rss/spu-5001"), verdict(g("rss")*mib <= 40e6)))
+	}
+	fmt.Fprintln(w)
+}
