@@ -236,6 +236,10 @@ func (s *Stream) run(ctx context.Context, start, end int64) {
 		s.streamID = resp.StreamID
 		s.hw = part.HighWatermark
 		s.mu.Unlock()
+		// Acknowledge before delivering: the SPU sends nothing more until
+		// it has the acknowledgement, so acknowledging first lets it read
+		// and send the next chunk while this one is decoded (the consumer
+		// then holds at most one chunk more than before).
 		next := int64(-1)
 		var recErr error
 		for batch := range part.Records.All() {
@@ -245,7 +249,21 @@ func (s *Stream) run(ctx context.Context, start, end int64) {
 				break
 			}
 			next = h.LastOffset() + 1
-			err = protocol.ForEachRecord(batch, func(offset, ts int64, r *protocol.Record) error {
+		}
+		if part.NextFilterOffset > 0 {
+			next = part.NextFilterOffset
+		}
+		acked := false
+		var ackErr error
+		if recErr == nil && part.ErrorCode.IsOK() && next >= 0 && (end < 0 || next < end) {
+			ackErr = s.ack(ctx, next)
+			acked = true
+		}
+		for batch := range part.Records.All() {
+			if recErr != nil {
+				break
+			}
+			err := protocol.ForEachRecord(batch, func(offset, ts int64, r *protocol.Record) error {
 				if offset < start || (end >= 0 && offset >= end) {
 					return nil
 				}
@@ -274,9 +292,6 @@ func (s *Stream) run(ctx context.Context, start, end int64) {
 			send(streamItem{err: fmt.Errorf("stream %s-%d: %w", s.pc.topic, s.pc.partition, err)})
 			return
 		}
-		if part.NextFilterOffset > 0 {
-			next = part.NextFilterOffset
-		}
 		if next < 0 {
 			continue
 		}
@@ -284,9 +299,12 @@ func (s *Stream) run(ctx context.Context, start, end int64) {
 			send(streamItem{err: io.EOF})
 			return
 		}
-		if err := s.ack(ctx, next); err != nil {
+		if !acked {
+			ackErr = s.ack(ctx, next)
+		}
+		if ackErr != nil {
 			if ctx.Err() == nil {
-				send(streamItem{err: err})
+				send(streamItem{err: ackErr})
 			}
 			return
 		}
