@@ -24,7 +24,6 @@ var (
 	clientDelete        = protocol.VersionRange{Min: 1, Max: 16}
 	clientList          = protocol.VersionRange{Min: 15, Max: 16}
 	clientWatch         = protocol.VersionRange{Min: 15, Max: 16}
-	clientUpdate        = protocol.VersionRange{Min: 1, Max: 16}
 	clientProduce       = protocol.VersionRange{Min: 0, Max: 23}
 	clientFetchOffsets  = protocol.VersionRange{Min: 22, Max: 23}
 	clientStreamFetch   = protocol.VersionRange{Min: 22, Max: 23}
@@ -331,16 +330,6 @@ func (s *store[S, T]) get(name string) (*object[S, T], bool) {
 	defer s.mu.Unlock()
 	o, ok := s.objs[name]
 	return o, ok
-}
-
-func (s *store[S, T]) list() []*object[S, T] {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]*object[S, T], 0, len(s.objs))
-	for _, o := range s.objs {
-		out = append(out, o)
-	}
-	return out
 }
 
 // waitFor calls find on the store (once initialized) until it reports done,

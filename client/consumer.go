@@ -319,7 +319,7 @@ func (s *Stream) ack(ctx context.Context, next int64) error {
 	cctx, cancel := context.WithTimeout(ctx, s.pc.c.opts.RequestTimeout)
 	defer cancel()
 	var resp protocol.UpdateOffsetsResponse
-	err := s.sock.call(cctx, protocol.KeyUpdateOffsets, 0, &protocol.UpdateOffsetsRequest{Offsets: []protocol.OffsetUpdate{{Offset: next, SessionID: id}}}, &resp)
+	err := s.sock.call(cctx, protocol.KeyUpdateOffsets, clientUpdateOffsets.Max, &protocol.UpdateOffsetsRequest{Offsets: []protocol.OffsetUpdate{{Offset: next, SessionID: id}}}, &resp)
 	if err != nil {
 		return fmt.Errorf("stream %s-%d: acknowledge offset %d: %w", s.pc.topic, s.pc.partition, next, err)
 	}

@@ -8,7 +8,8 @@ import "unsafe"
 // belongs to the call); the last output stays pinned in lastOutput until
 // the next output replaces it or the host frees it with dealloc.
 var (
-	pinned     = map[int32][]byte{}
+	pinned = map[int32][]byte{}
+	//lint:ignore U1000 read by release, which only the wasip1 exports call
 	lastOutput []byte
 )
 
@@ -17,6 +18,8 @@ var (
 func addr(b []byte) int32 { return int32(uintptr(unsafe.Pointer(unsafe.SliceData(b)))) }
 
 // allocate pins a new buffer of n bytes and returns its address.
+//
+//lint:ignore U1000 called by the wasip1 export alloc
 func allocate(n int32) int32 {
 	b := make([]byte, max(n, 1))
 	p := addr(b)
@@ -25,6 +28,8 @@ func allocate(n int32) int32 {
 }
 
 // release unpins the buffer at ptr (an unused input or the last output).
+//
+//lint:ignore U1000 called by the wasip1 export dealloc
 func release(ptr int32) {
 	delete(pinned, ptr)
 	if lastOutput != nil && addr(lastOutput) == ptr {

@@ -39,15 +39,15 @@ func (f *FaultFS) FailNextSync(suffix string, err error) {
 	f.syncErr, f.syncName = err, suffix
 }
 
-func (f *FaultFS) takeWrite(name string) (error, int) {
+func (f *FaultFS) takeWrite(name string) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.writeErr == nil || !strings.HasSuffix(name, f.writeName) {
-		return nil, 0
+		return 0, nil
 	}
 	err, torn := f.writeErr, f.torn
 	f.writeErr = nil
-	return err, torn
+	return torn, err
 }
 
 func (f *FaultFS) takeSync(name string) error {
@@ -100,7 +100,7 @@ type faultFile struct {
 }
 
 func (ff *faultFile) Write(p []byte) (int, error) {
-	if err, torn := ff.fs.takeWrite(ff.Name()); err != nil {
+	if torn, err := ff.fs.takeWrite(ff.Name()); err != nil {
 		n, _ := ff.File.Write(p[:min(torn, len(p))])
 		return n, err
 	}
@@ -108,7 +108,7 @@ func (ff *faultFile) Write(p []byte) (int, error) {
 }
 
 func (ff *faultFile) WriteAt(p []byte, off int64) (int, error) {
-	if err, torn := ff.fs.takeWrite(ff.Name()); err != nil {
+	if torn, err := ff.fs.takeWrite(ff.Name()); err != nil {
 		n, _ := ff.File.WriteAt(p[:min(torn, len(p))], off)
 		return n, err
 	}

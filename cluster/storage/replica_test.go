@@ -33,12 +33,10 @@ func openT(t *testing.T, dir string, cfg Config) *Replica {
 func TestAppendAssignsOffsetsAndReadReturnsBatches(t *testing.T) {
 	r := openT(t, t.TempDir(), Config{})
 	sizes := []int{3, 1, 5}
-	var want []int64
 	var next int64
 	for _, n := range sizes {
 		base, err := r.Append(makeBatch(t, n, 10))
 		require.NoError(t, err)
-		want = append(want, next)
 		require.Equal(t, next, base)
 		next += int64(n)
 	}
