@@ -503,4 +503,3 @@ func TestNoSmartModules(t *testing.T) {
 	require.Equal(t, protocol.SmartModuleChainInitError, ec.Code)
 	require.Contains(t, ec.Message, "not enabled")
 }
-

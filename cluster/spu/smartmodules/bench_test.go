@@ -1,0 +1,223 @@
+package smartmodules_test
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gofluvio/fluvio/client"
+	"github.com/gofluvio/fluvio/cluster/clustertest"
+	"github.com/gofluvio/fluvio/cluster/protocol"
+	"github.com/gofluvio/fluvio/cluster/smartengine"
+	"github.com/gofluvio/fluvio/cluster/spu"
+	"github.com/gofluvio/fluvio/cluster/spu/smartmodules"
+)
+
+// benchRecords is how many records each pass over the topic consumes.
+const benchRecords = 20000
+
+// benchValues are size-byte values, alternately without and with an "a"
+// (at the end, so a filter reads the whole value): half pass a filter on
+// "a", and the last one passes, so a StopAtEnd consumer ends on it.
+func benchValues(n, size int) [][]byte {
+	vs := make([][]byte, n)
+	for i := range vs {
+		last := "x"
+		if i%2 == 1 {
+			last = "a"
+		}
+		vs[i] = []byte(strings.Repeat("x", size-1) + last)
+	}
+	return vs
+}
+
+// BenchmarkConsume measures end-to-end consuming (Go client, in-process
+// SPU, loopback TCP) of 1 KiB records: plain, through the Rust
+// filter-on-a.wasm and through the Go SDK filter example (both pass half).
+// records/s counts input records; %plain is the ratio to the plain run of
+// the same invocation (run the three together).
+func BenchmarkConsume(b *testing.B) {
+	c := start(b, clustertest.Options{})
+	ctx := context.Background()
+	const size = 1024
+	require.NoError(b, c.c.Admin().CreateTopic(ctx, "bench", client.TopicOptions{Partitions: 1}))
+	p, err := c.c.Producer(ctx, "bench", client.ProducerConfig{BatchSize: 64 << 10})
+	require.NoError(b, err)
+	for _, v := range benchValues(benchRecords, size) {
+		require.NoError(b, p.Send(ctx, nil, v))
+	}
+	require.NoError(b, p.Flush(ctx))
+
+	cases := []struct {
+		name string
+		invs func() []protocol.SmartModuleInvocation
+		want int
+	}{
+		{name: "plain", want: benchRecords},
+		{name: "filter-on-a.wasm", want: benchRecords / 2, invs: func() []protocol.SmartModuleInvocation {
+			return []protocol.SmartModuleInvocation{adHoc(b, fixture(b, "filter-on-a.wasm"), filterKind, nil)}
+		}},
+		{name: "go-sdk-filter", want: benchRecords / 2, invs: func() []protocol.SmartModuleInvocation {
+			return []protocol.SmartModuleInvocation{adHoc(b, goExample(b, "filter"), filterKind, nil)}
+		}},
+	}
+	var plainRate float64
+	for _, tc := range cases {
+		b.Run(tc.name+"/size=1KiB", func(b *testing.B) {
+			var invs []protocol.SmartModuleInvocation
+			if tc.invs != nil {
+				invs = tc.invs()
+				consumeN(b, c, invs, tc.want) // compile and warm up outside the timing
+			}
+			b.SetBytes(benchRecords * size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			began := time.Now()
+			for range b.N {
+				consumeN(b, c, invs, tc.want)
+			}
+			rate := float64(benchRecords*b.N) / time.Since(began).Seconds()
+			b.ReportMetric(rate, "records/s")
+			if tc.invs == nil {
+				plainRate = rate
+			} else if plainRate > 0 {
+				b.ReportMetric(100*rate/plainRate, "%plain")
+			}
+		})
+	}
+	// The same records through the adapter and engine alone (no storage,
+	// network or client): the ceiling of the consuming runs above.
+	batches := benchBatches(b, benchValues(benchRecords, size), 64<<10)
+	eng := smartmodules.New(smartengine.Config{})
+	defer eng.Close()
+	for _, tc := range cases[1:] {
+		b.Run("transform-only/"+tc.name+"/size=1KiB", func(b *testing.B) {
+			tr, code := eng.NewTransform(ctx, nil, spu.TransformRequest{Version: 23, SmartModules: tc.invs()})
+			require.True(b, code.IsOK(), "%v", code.Err())
+			defer tr.Close()
+			b.SetBytes(benchRecords * size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			began := time.Now()
+			for range b.N {
+				for _, batch := range batches {
+					if _, _, code := tr.Process(ctx, batch); !code.IsOK() {
+						b.Fatal(code.Err())
+					}
+				}
+			}
+			rate := float64(benchRecords*b.N) / time.Since(began).Seconds()
+			b.ReportMetric(rate, "records/s")
+			if plainRate > 0 {
+				b.ReportMetric(100*rate/plainRate, "%plain")
+			}
+		})
+	}
+}
+
+// benchBatches encodes values into batches of about batchSize bytes, as a
+// producer stores them.
+func benchBatches(b *testing.B, values [][]byte, batchSize int) [][]byte {
+	var out [][]byte
+	var recs []protocol.Record
+	size := 0
+	flush := func() {
+		batch := protocol.NewBatch(time.Now().UnixMilli(), recs)
+		enc, err := protocol.AppendBatch(nil, &batch, protocol.CompressionNone)
+		require.NoError(b, err)
+		protocol.SetBatchBaseOffset(enc, int64(len(out)*len(recs)))
+		out = append(out, enc)
+		recs, size = nil, 0
+	}
+	for _, v := range values {
+		recs = append(recs, protocol.Record{Value: v})
+		size += len(v)
+		if size >= batchSize {
+			flush()
+		}
+	}
+	if len(recs) > 0 {
+		flush()
+	}
+	return out
+}
+
+// consumeN reads the bench topic to its end and checks the record count.
+func consumeN(b *testing.B, c *cluster, invs []protocol.SmartModuleInvocation, want int) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := c.c.PartitionConsumer("bench", 0).Stream(ctx, client.OffsetBeginning(0), client.ConsumerConfig{SmartModules: invs, StopAtEnd: true})
+	require.NoError(b, err)
+	defer s.Close()
+	n := 0
+	for {
+		_, err := s.Next(ctx)
+		if client.IsEnd(err) {
+			break
+		}
+		require.NoError(b, err)
+		n++
+	}
+	require.Equal(b, want, n)
+}
+
+// BenchmarkStreamMemory measures the memory an open SmartModule stream
+// holds on the SPU (module instance, linear memory, buffers): it opens
+// streams in batches of 20 and reports the growth of the process's Go
+// heap (wazero linear memories live there) per stream.
+func BenchmarkStreamMemory(b *testing.B) {
+	c := start(b, clustertest.Options{})
+	ctx := context.Background()
+	require.NoError(b, c.c.Admin().CreateTopic(ctx, "mem", client.TopicOptions{Partitions: 1}))
+	p, err := c.c.Producer(ctx, "mem")
+	require.NoError(b, err)
+	for _, v := range benchValues(100, 1024) {
+		require.NoError(b, p.Send(ctx, nil, v))
+	}
+	require.NoError(b, p.Flush(ctx))
+	modules := []struct {
+		name string
+		wasm func() []byte
+	}{
+		{name: "filter-on-a.wasm", wasm: func() []byte { return fixture(b, "filter-on-a.wasm") }},
+		{name: "go-sdk-filter", wasm: func() []byte { return goExample(b, "filter") }},
+	}
+	const streams = 20
+	for _, m := range modules {
+		b.Run(m.name, func(b *testing.B) {
+			inv := adHoc(b, m.wasm(), filterKind, nil)
+			var perStream float64
+			for range b.N {
+				before := heapInUse()
+				var open []*client.Stream
+				for range streams {
+					s, err := c.c.PartitionConsumer("mem", 0).Stream(ctx, client.OffsetBeginning(0), client.ConsumerConfig{SmartModules: []protocol.SmartModuleInvocation{inv}})
+					require.NoError(b, err)
+					_, err = s.Next(ctx) // the chain is built and has run a batch
+					require.NoError(b, err)
+					open = append(open, s)
+				}
+				after := heapInUse()
+				perStream = float64(after-before) / streams
+				for _, s := range open {
+					s.Close()
+				}
+			}
+			b.ReportMetric(perStream, "B/stream")
+			b.ReportMetric(perStream/(1<<20), "MiB/stream")
+		})
+	}
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse
+}
+
