@@ -19,6 +19,7 @@ import (
 
 	"github.com/gofluvio/fluvio/client"
 	"github.com/gofluvio/fluvio/cluster/clustertest"
+	"github.com/gofluvio/fluvio/cluster/storage"
 	"github.com/gofluvio/fluvio/internal/e2e"
 )
 
@@ -88,9 +89,27 @@ func BenchmarkBroker(b *testing.B) {
 		b.ReportMetric(v, "MB/s")
 	})
 
+	b.Run("loopback-rtt-paced/msg=1KiB", func(b *testing.B) {
+		for range b.N {
+			lat := loopbackRTT(b, kib, 5000)
+			res.set("rtt-p50", lat.p50)
+			res.set("rtt-p99", lat.p99)
+		}
+		b.ReportMetric(mustGet(res, "rtt-p50"), "ms-p50")
+		b.ReportMetric(mustGet(res, "rtt-p99"), "ms-p99")
+	})
+
 	var addr string
 	if os.Getenv("FLUVIO_BENCH_INPROCESS") == "1" {
-		cl := clustertest.Start(b, clustertest.Options{Dir: filepath.Join(dir, "inprocess"), NoSmartModules: true})
+		var st storage.Config
+		if f := os.Getenv("FLUVIO_BENCH_FLUSH"); f != "" {
+			policy, err := storage.ParseFlushPolicy(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			st.Flush = policy
+		}
+		cl := clustertest.Start(b, clustertest.Options{Dir: filepath.Join(dir, "inprocess"), NoSmartModules: true, Storage: st})
 		addr = cl.Addr()
 	} else {
 		bin := e2e.Binaries(b)
@@ -314,6 +333,96 @@ func consume(b *testing.B, ctx context.Context, c *client.Client, topic string, 
 
 type latencies struct{ p50, p99, max float64 }
 
+func percentiles(all []time.Duration) latencies {
+	slices.Sort(all)
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	pct := func(q float64) time.Duration { return all[min(len(all)-1, int(q*float64(len(all))))] }
+	return latencies{p50: ms(pct(0.50)), p99: ms(pct(0.99)), max: ms(all[len(all)-1])}
+}
+
+// paced runs op on latencyWorkers goroutines at rate ops/s in total for
+// run, open-loop, and returns the latencies measured from when each op
+// was due (a stall counts against every op it delays).
+func paced(rate float64, run time.Duration, op func(worker int)) []time.Duration {
+	interval := time.Duration(float64(time.Second) * latencyWorkers / rate)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var all []time.Duration
+	begin := time.Now().Add(10 * time.Millisecond)
+	for w := range latencyWorkers {
+		wg.Go(func() {
+			var lats []time.Duration
+			offset := time.Duration(w) * interval / latencyWorkers
+			for i := 0; ; i++ {
+				due := begin.Add(offset + time.Duration(i)*interval)
+				if due.Sub(begin) > run {
+					break
+				}
+				if d := time.Until(due); d > 0 {
+					time.Sleep(d)
+				}
+				op(w)
+				lats = append(lats, time.Since(due))
+			}
+			mu.Lock()
+			all = append(all, lats...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return all
+}
+
+// loopbackRTT is the latency floor of this machine: latencyWorkers plain
+// Go clients each sending a size-byte message over loopback TCP to an echo
+// of 8 bytes and waiting for it, paced to rate messages/s in total.
+func loopbackRTT(b *testing.B, size int, rate float64) latencies {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				buf := make([]byte, size)
+				for {
+					if _, err := io.ReadFull(nc, buf); err != nil {
+						return
+					}
+					if _, err := nc.Write(buf[:8]); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	conns := make([]net.Conn, latencyWorkers)
+	for i := range conns {
+		if conns[i], err = net.Dial("tcp", ln.Addr().String()); err != nil {
+			b.Fatal(err)
+		}
+		defer conns[i].Close()
+	}
+	msg := value(size)
+	return percentiles(paced(rate, 3*time.Second, func(w int) {
+		var ack [8]byte
+		if _, err := conns[w].Write(msg); err != nil {
+			b.Error(err)
+			return
+		}
+		if _, err := io.ReadFull(conns[w], ack[:]); err != nil {
+			b.Error(err)
+		}
+	}))
+}
+
 // latencyWorkers is the number of concurrent producers, each with one
 // record in flight: the max rate is what they reach back to back, and
 // half load paces them to half of it.
@@ -367,39 +476,12 @@ func latency(b *testing.B, ctx context.Context, c *client.Client, topic string, 
 	res.set("latency-max-rate", maxRate)
 	res.set("latency-rate", rate)
 
-	interval := time.Duration(float64(time.Second) * latencyWorkers / rate)
-	const run = 3 * time.Second
-	var all []time.Duration
-	begin := time.Now().Add(10 * time.Millisecond)
-	for w, p := range producers {
-		wg.Go(func() {
-			var lats []time.Duration
-			offset := time.Duration(w) * interval / latencyWorkers
-			for i := 0; ; i++ {
-				due := begin.Add(offset + time.Duration(i)*interval)
-				if due.Sub(begin) > run {
-					break
-				}
-				if d := time.Until(due); d > 0 {
-					time.Sleep(d)
-				}
-				one(p)
-				lats = append(lats, time.Since(due))
-			}
-			mu.Lock()
-			all = append(all, lats...)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
+	all := paced(rate, 3*time.Second, func(w int) { one(producers[w]) })
 	for _, p := range producers {
 		_ = p.Close(ctx)
 	}
-	slices.Sort(all)
-	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	pct := func(q float64) time.Duration { return all[min(len(all)-1, int(q*float64(len(all))))] }
 	res.set("latency-n", float64(len(all)))
-	return latencies{p50: ms(pct(0.50)), p99: ms(pct(0.99)), max: ms(all[len(all)-1])}
+	return percentiles(all)
 }
 
 // printTable prints the figures and their ratios against the targets.
@@ -430,6 +512,8 @@ func printTable(res *results, dir string) {
 		row("consume "+s+" records from the start", fmt.Sprintf("%.0f MiB/s", c),
 			fmt.Sprintf("%3.0f%% of loopback (>= 40%%)  %s", 100*c/loop, verdict(c >= 0.4*loop)))
 	}
+	row("loopback round trip p50 / p99 (floor)", fmt.Sprintf("%.2f / %.2f ms", g("rtt-p50"), g("rtt-p99")),
+		fmt.Sprintf("%d Go clients paced to 5000 msg/s, 1 KiB", latencyWorkers))
 	row(fmt.Sprintf("produce latency p50 @ %.0f rec/s", g("latency-rate")), fmt.Sprintf("%.2f ms", g("p50")),
 		fmt.Sprintf("half of max %.0f rec/s (%d producers, 1 KiB, ack each)", g("latency-max-rate"), latencyWorkers))
 	row(fmt.Sprintf("produce latency p99 @ %.0f rec/s", g("latency-rate")), fmt.Sprintf("%.2f ms", g("p99")),

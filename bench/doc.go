@@ -13,6 +13,7 @@
 //	FLUVIO_BENCH_MB        MiB per throughput measurement (default 128)
 //	FLUVIO_BENCH_INPROCESS 1: produce, consume and latency against an in-process
 //	                       cluster (cluster/clustertest), for profiling with -cpuprofile
+//	FLUVIO_BENCH_FLUSH     flush policy of the in-process cluster ("batch", "os", "100ms")
 //
 // Why one benchmark with sub-benchmarks instead of independent ones? The
 // targets are ratios between measurements (produce against the disk,
