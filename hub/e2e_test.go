@@ -247,7 +247,7 @@ func TestEndToEndInstallFromHub(t *testing.T) {
 	fvm := filepath.Join(home, ".fvm", "bin", "fvm"+e.host.Ext())
 	fluvio := filepath.Join(home, ".fluvio", "bin", "fluvio"+e.host.Ext())
 	require.FileExists(t, filepath.Join(home, ".fvm", "env"))
-	require.Regexp(t, `Fluvio CLI\s*: 0\.1\.0\n`, mustRun(t, env, fluvio, "version"))
+	requireFluvioVersion(t, mustRun(t, env, fluvio, "version"), "0.1.0")
 	settings, err := os.ReadFile(filepath.Join(home, ".fvm", "settings.toml"))
 	require.NoError(t, err)
 	require.Contains(t, string(settings), `channel = "stable"`)
@@ -263,7 +263,7 @@ func TestEndToEndInstallFromHub(t *testing.T) {
 	// The older version as a static tag.
 	mustRun(t, env, fvm, "install", "0.1.0")
 	mustRun(t, env, fvm, "switch", "0.1.0")
-	require.Regexp(t, `Fluvio CLI\s*: 0\.1\.0\n`, mustRun(t, env, fluvio, "version"))
+	requireFluvioVersion(t, mustRun(t, env, fluvio, "version"), "0.1.0")
 	require.Equal(t, "0.1.0\n", mustRun(t, env, fvm, "current"))
 	list := mustRun(t, env, fvm, "list")
 	require.Regexp(t, `(?m)^\s*✓\s+0\.1\.0\s+0\.1\.0\s*$`, list)
@@ -273,7 +273,7 @@ func TestEndToEndInstallFromHub(t *testing.T) {
 	mustRun(t, env, fvm, "switch", "stable")
 	upd := mustRun(t, env, fvm, "update")
 	require.Contains(t, upd, "Updating fluvio stable to version 0.2.0. Current version is 0.1.0.")
-	require.Regexp(t, `Fluvio CLI\s*: 0\.2\.0\n`, mustRun(t, env, fluvio, "version"))
+	requireFluvioVersion(t, mustRun(t, env, fluvio, "version"), "0.2.0")
 	require.Equal(t, "0.2.0 (stable)\n", mustRun(t, env, fvm, "current"))
 	require.Contains(t, mustRun(t, env, fvm, "update"), "You are already up to date")
 
@@ -307,7 +307,7 @@ func TestEndToEndInstallFromHub(t *testing.T) {
 	r = run(t, env, fvm, "update")
 	require.Equal(t, 5, r.code, "stdout:\n%s\nstderr:\n%s", r.out, r.err)
 	require.Contains(t, r.err, "digest mismatch")
-	require.Regexp(t, `Fluvio CLI\s*: 0\.2\.0\n`, mustRun(t, env, fluvio, "version"), "the active binaries are untouched")
+	requireFluvioVersion(t, mustRun(t, env, fluvio, "version"), "0.2.0")
 	require.Equal(t, "0.2.0 (stable)\n", mustRun(t, env, fvm, "current"))
 	m, err := os.ReadFile(filepath.Join(home, ".fvm", "versions", "stable", "manifest.json"))
 	require.NoError(t, err)
@@ -329,6 +329,14 @@ func TestEndToEndInstallFromHub(t *testing.T) {
 	require.NotEqual(t, 0, r.code)
 	require.Contains(t, r.err, "checksum mismatch")
 	require.NoFileExists(t, filepath.Join(home2, ".fvm", "bin", "fvm"))
+}
+
+// requireFluvioVersion checks `fluvio version` output reports the CLI
+// version v (either the plain "fluvio X" line or a "Fluvio CLI : X" table).
+func requireFluvioVersion(tb testing.TB, out, v string) {
+	tb.Helper()
+	re := `(?m)^(fluvio|Fluvio CLI\s*:)\s+` + regexp.QuoteMeta(v) + `\s*$`
+	require.Regexp(tb, re, out)
 }
 
 func freePort(tb testing.TB) string {
@@ -394,11 +402,11 @@ http:
 	require.Regexp(t, `(?m)^stable\s+0\.1\.0`, remote)
 	require.Regexp(t, `(?m)^latest\s+0\.2\.0`, remote)
 	mustRun(t, env, fvm, "install")
-	require.Regexp(t, `Fluvio CLI\s*: 0\.1\.0\n`, mustRun(t, env, fluvio, "version"))
+	requireFluvioVersion(t, mustRun(t, env, fluvio, "version"), "0.1.0")
 	mustRun(t, env, fvm, "install", "latest")
-	require.Regexp(t, `Fluvio CLI\s*: 0\.2\.0\n`, mustRun(t, env, fluvio, "version"))
+	requireFluvioVersion(t, mustRun(t, env, fluvio, "version"), "0.2.0")
 	mustRun(t, env, fvm, "install", "^0.1")
-	require.Regexp(t, `Fluvio CLI\s*: 0\.1\.0\n`, mustRun(t, env, fluvio, "version"))
+	requireFluvioVersion(t, mustRun(t, env, fluvio, "version"), "0.1.0")
 	require.Equal(t, "0.1.0\n", mustRun(t, env, fvm, "current"))
 	mustRun(t, env, fvm, "self", "update")
 }
