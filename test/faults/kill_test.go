@@ -216,6 +216,14 @@ func TestKill9SPUMidProduceLosesNoAcknowledgedRecord(t *testing.T) {
 		return nil
 	})
 
+	// The SC reports the SPU online as soon as it registers, a moment
+	// before the SPU has opened its replicas (clients get the retriable
+	// NotLeaderForPartition meanwhile): wait until the partition is served.
+	e2e.Eventually(t, 15*time.Second, func() error {
+		_, err := c.PartitionConsumer("kill9", 0).FetchOffsets(ctx, "")
+		return err
+	})
+
 	// Before any new produce, every batch acknowledged before the kill is
 	// readable (recovery restored the high watermark too).
 	recs := readAll(t, c, "kill9")
