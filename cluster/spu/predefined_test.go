@@ -1,6 +1,7 @@
 package spu
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -51,4 +52,21 @@ func TestResolveSmartModule(t *testing.T) {
 			require.Equal(t, []byte(tt.want), sm.Wasm)
 		})
 	}
+}
+
+// FuzzParseSmartModuleName: any name splits without panic into parts
+// that hold no separators of their own and appear in order.
+func FuzzParseSmartModuleName(f *testing.F) {
+	for _, s := range []string{"jolt", "infinyon/jolt@0.4.1", "a/b/c@1@2", "@", "/", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		group, name, version := parseSmartModuleName(s)
+		require.NotContains(t, version, "@")
+		require.NotContains(t, group, "/")
+		require.True(t, strings.HasPrefix(s, group))
+		require.True(t, strings.HasSuffix(s, version))
+		require.Contains(t, s, name)
+		require.LessOrEqual(t, len(group)+len(name)+len(version), len(s))
+	})
 }

@@ -348,6 +348,10 @@ func (t *transform) Produce(ctx context.Context, batch []byte) ([]byte, protocol
 		return nil, protocol.NewErrorMessage(protocol.Other, "smartmodule chain failed: "+err.Error())
 	}
 	t.in = in
+	// Client bytes: only well-formed records reach the modules.
+	if err := checkRecords(in); err != nil {
+		return nil, protocol.NewErrorMessage(protocol.Other, "smartmodule chain failed: produced batch: "+err.Error())
+	}
 	out, rtErr, err := t.chain.Process(ctx, h.BaseOffset, h.FirstTimestamp, in)
 	switch {
 	case err != nil:
@@ -381,6 +385,24 @@ func (t *transform) Produce(ctx context.Context, batch []byte) ([]byte, protocol
 		return nil, protocol.NewErrorMessage(protocol.Other, "smartmodule chain failed: "+err.Error())
 	}
 	return res, protocol.ErrorCode{}
+}
+
+// checkRecords verifies that a records section is a count followed by
+// exactly that many well-formed records.
+func checkRecords(section []byte) error {
+	r := protocol.NewReader(section)
+	n := r.ArrayLen(minRecordSize)
+	var rec protocol.Record
+	for i := 0; i < n && r.Err() == nil; i++ {
+		protocol.ReadRecord(r, &rec)
+	}
+	if err := r.Err(); err != nil {
+		return fmt.Errorf("records: %w", err)
+	}
+	if r.Remaining() != 0 {
+		return fmt.Errorf("records: %d bytes after the last of %d records", r.Remaining(), n)
+	}
+	return nil
 }
 
 // minRecordSize is the smallest encoded record (protocol's bound).

@@ -1,0 +1,159 @@
+package smartmodules_test
+
+import (
+	"context"
+	"runtime/metrics"
+	"testing"
+
+	"github.com/gofluvio/fluvio/cluster/protocol"
+	"github.com/gofluvio/fluvio/cluster/smartengine"
+	"github.com/gofluvio/fluvio/cluster/spu"
+	"github.com/gofluvio/fluvio/cluster/spu/smartmodules"
+)
+
+// allocBytes reports the heap bytes allocated while f runs.
+func allocBytes(f func()) uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(sample)
+	before := sample[0].Value.Uint64()
+	f()
+	metrics.Read(sample)
+	return sample[0].Value.Uint64() - before
+}
+
+// seedBatches are producer-style batches of a few records with every codec.
+func seedBatches(f *testing.F) [][]byte {
+	var out [][]byte
+	for _, codec := range []protocol.Compression{protocol.CompressionNone, protocol.CompressionGzip, protocol.CompressionSnappy, protocol.CompressionLz4, protocol.CompressionZstd} {
+		recs := []protocol.Record{{Value: []byte("apple")}, {Key: []byte("k"), Value: []byte("fig")}, {Value: []byte("banana"), TimestampDelta: 5}}
+		b := protocol.NewBatch(1700000000000, recs)
+		enc, err := protocol.AppendBatch(nil, &b, codec)
+		if err != nil {
+			f.Fatal(err)
+		}
+		out = append(out, enc)
+	}
+	return out
+}
+
+// fuzzTransform keeps one chain of filter-on-a then map-uppercase and
+// rebuilds it after a failure leaves it unusable.
+type fuzzTransform struct {
+	f   *testing.F
+	eng *smartmodules.Engine
+	req spu.TransformRequest
+	tr  spu.Transform
+}
+
+func newFuzzTransform(f *testing.F) *fuzzTransform {
+	eng := smartmodules.New(smartengine.Config{MaxMemoryBytes: fuzzGuestMemory})
+	f.Cleanup(func() { _ = eng.Close() })
+	req := spu.TransformRequest{Version: 23, MaxBytes: 1 << 20, SmartModules: []protocol.SmartModuleInvocation{
+		adHoc(f, fixture(f, "filter-on-a.wasm"), filterKind, nil),
+		adHoc(f, fixture(f, "map-uppercase.wasm"), mapKind, nil),
+	}}
+	ft := &fuzzTransform{f: f, eng: eng, req: req}
+	ft.reset()
+	return ft
+}
+
+func (ft *fuzzTransform) reset() {
+	if ft.tr != nil {
+		ft.tr.Close()
+	}
+	tr, code := ft.eng.NewTransform(context.Background(), nil, ft.req)
+	if !code.IsOK() {
+		ft.f.Fatal(code.Err())
+	}
+	ft.tr = tr
+}
+
+// fuzzGuestMemory limits each module instance's linear memory (which lives
+// on the Go heap) so the allocation bound below holds: a module may grow its
+// memory up to the limit for a large (claimed) record.
+const fuzzGuestMemory = 64 << 20
+
+// allocBound allows decompressing one batch to the protocol's bound a few
+// times over (input scratch, guest input copy, output), the guest memories
+// of the chain's two modules, and slack.
+const allocBound = 4*protocol.MaxDecompressedSize + 2*fuzzGuestMemory + 16<<20
+
+// FuzzProduce feeds arbitrary produced batches (client bytes) through a
+// chain: no panic, bounded allocation, and any batch to store is valid
+// (CRC, magic, one record per offset).
+func FuzzProduce(f *testing.F) {
+	for _, b := range seedBatches(f) {
+		f.Add(b)
+	}
+	ft := newFuzzTransform(f)
+	f.Fuzz(func(t *testing.T, batch []byte) {
+		var (
+			out  []byte
+			code protocol.ErrorCode
+		)
+		n := allocBytes(func() { out, code = ft.tr.Produce(context.Background(), batch) })
+		if n > allocBound {
+			t.Fatalf("allocated %d bytes for a %d-byte batch", n, len(batch))
+		}
+		if !code.IsOK() {
+			if code.Code == protocol.Other {
+				ft.reset()
+			}
+			if out != nil {
+				t.Fatalf("output with error %v", code.Err())
+			}
+			return
+		}
+		if out == nil {
+			return
+		}
+		if _, _, err := protocol.DecodeBatchStrict(out); err != nil {
+			t.Fatalf("stored batch invalid: %v", err)
+		}
+	})
+}
+
+// FuzzProcess feeds arbitrary record sets through a stream chain: no
+// panic, bounded allocation, and the output batch decodes with next past
+// its last offset.
+func FuzzProcess(f *testing.F) {
+	seeds := seedBatches(f)
+	for _, b := range seeds {
+		f.Add(b)
+	}
+	var all []byte
+	for i, b := range seeds {
+		b = append([]byte(nil), b...)
+		protocol.SetBatchBaseOffset(b, int64(3*i))
+		all = append(all, b...)
+	}
+	f.Add(all)
+	ft := newFuzzTransform(f)
+	f.Fuzz(func(t *testing.T, batches []byte) {
+		var (
+			out  []byte
+			next int64
+			code protocol.ErrorCode
+		)
+		n := allocBytes(func() { out, next, code = ft.tr.Process(context.Background(), batches) })
+		if n > allocBound+uint64(4*len(batches)) {
+			t.Fatalf("allocated %d bytes for %d bytes of batches", n, len(batches))
+		}
+		if code.Code == protocol.Other {
+			ft.reset()
+		}
+		if out == nil {
+			return
+		}
+		b, size, err := protocol.DecodeBatch(out)
+		if err != nil || size != len(out) {
+			t.Fatalf("output batch invalid: %v (size %d of %d)", err, size, len(out))
+		}
+		if !protocol.VerifyBatchCRC(out) {
+			t.Fatal("output batch crc mismatch")
+		}
+		if got := b.Header.LastOffset() + 1; got != next {
+			t.Fatalf("next %d, batch ends at %d", next, got)
+		}
+	})
+}
