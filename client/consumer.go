@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/gofluvio/fluvio/cluster/protocol"
 )
@@ -168,13 +169,30 @@ func (pc *PartitionConsumer) fetchOffsets(ctx context.Context, s *socket, consum
 
 // Stream starts streaming records from off.
 func (pc *PartitionConsumer) Stream(ctx context.Context, off Offset, cfg ConsumerConfig) (*Stream, error) {
-	s, err := pc.socket(ctx)
-	if err != nil {
-		return nil, err
-	}
-	offs, err := pc.fetchOffsets(ctx, s, cfg.ConsumerID)
-	if err != nil {
-		return nil, err
+	// A leader that is still opening its replicas (just restarted, or the
+	// topic was just created) answers "not leader": retry for a while, as
+	// the Rust client's retrying consumer does.
+	var s *socket
+	var offs Offsets
+	backoff := 10 * time.Millisecond
+	deadline := time.Now().Add(pc.c.opts.MetadataTimeout)
+	for {
+		var err error
+		if s, err = pc.socket(ctx); err == nil {
+			if offs, err = pc.fetchOffsets(ctx, s, cfg.ConsumerID); err == nil {
+				break
+			}
+		}
+		var perr *protocol.Error
+		if !errors.As(err, &perr) || !perr.Code.Code.Retriable() || time.Now().After(deadline) {
+			return nil, err
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		backoff = min(backoff*2, time.Second)
 	}
 	start := off.resolve(offs.Start, offs.HighWatermark)
 	if cfg.MaxBytes <= 0 {

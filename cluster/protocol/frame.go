@@ -11,28 +11,48 @@ import (
 const MaxFrameSize = 52428800
 
 // ReadFrame reads one frame (i32 length, then that many bytes) from r into
-// buf, growing it if needed, and returns the payload. A negative length or one
-// above max is an error and nothing is allocated for it.
-func ReadFrame(r io.Reader, buf []byte, max int) ([]byte, error) {
+// buf, growing it if needed, and returns the payload. A negative length or
+// one above max is an error and nothing is allocated for it. A large frame
+// is read in growing chunks, so a peer that announces 50 MiB and sends a
+// few bytes makes the reader allocate about what it sent, not what it
+// announced.
+func ReadFrame(r io.Reader, buf []byte, limit int) ([]byte, error) {
 	var lenb [4]byte
 	if _, err := io.ReadFull(r, lenb[:]); err != nil {
 		return nil, err
 	}
 	n := int32(binary.BigEndian.Uint32(lenb[:]))
-	if n < 0 || int(n) > max {
-		return nil, fmt.Errorf("%w: frame of %d bytes (limit %d)", ErrTooLarge, n, max)
+	if n < 0 || int(n) > limit {
+		return nil, fmt.Errorf("%w: frame of %d bytes (limit %d)", ErrTooLarge, n, limit)
 	}
-	if cap(buf) < int(n) {
-		buf = make([]byte, n)
-	}
-	buf = buf[:n]
-	if _, err := io.ReadFull(r, buf); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
+	if cap(buf) >= int(n) {
+		buf = buf[:n]
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, unexpectedEOF(err)
 		}
-		return nil, err
+		return buf, nil
+	}
+	const step = 64 << 10
+	buf = buf[:0]
+	for len(buf) < int(n) {
+		want := min(int(n), max(2*cap(buf), step))
+		if cap(buf) < want {
+			buf = append(make([]byte, 0, want), buf...)
+		}
+		chunk := buf[len(buf):want]
+		if _, err := io.ReadFull(r, chunk); err != nil {
+			return nil, unexpectedEOF(err)
+		}
+		buf = buf[:want]
 	}
 	return buf, nil
+}
+
+func unexpectedEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // BeginFrame appends a placeholder length prefix and returns the index of the

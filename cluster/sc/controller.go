@@ -334,7 +334,7 @@ func (c *Controller) CreateCustomSpu(name string, spec *protocol.CustomSpuSpec, 
 
 func (c *Controller) putCustomSpuLocked(name string, spec *protocol.CustomSpuSpec) error {
 	status := protocol.SpuResolution(protocol.SpuStatusInit)
-	if c.sessions[spec.ID] != nil {
+	if c.spuReadyLocked(spec.ID) {
 		status = protocol.SpuStatusOnline
 	}
 	if _, err := c.store.Put(protocol.LabelCustomSpu, name, spec, &protocol.SpuStatus{Resolution: status}); err != nil {
@@ -410,6 +410,12 @@ func (c *Controller) register(reg *controlplane.Register, sess *spuSession, fall
 	} else {
 		c.log.Info("auto-registering custom SPU", "spu", reg.SpuID, "name", name)
 	}
+	// Reports from an earlier session describe replicas the SPU has not
+	// reopened yet: forget them, so its partitions come back Online only
+	// once the restarted SPU serves them.
+	for _, m := range c.reports {
+		delete(m, reg.SpuID)
+	}
 	c.sessions[reg.SpuID] = sess
 	if err := c.putCustomSpuLocked(name, cs); err != nil {
 		delete(c.sessions, reg.SpuID)
@@ -457,6 +463,39 @@ func (c *Controller) report(id int32, r *controlplane.ReplicaStatusReport) {
 		m[id] = rs
 		c.refreshPartitionLocked(o)
 	}
+	if sess := c.sessions[id]; !sess.ready && c.spuReadyLocked(id) {
+		if o := c.customSpuByIDLocked(id); o != nil {
+			if err := c.putCustomSpuLocked(o.Name, o.Spec.(*protocol.CustomSpuSpec)); err != nil {
+				c.log.Warn("mark SPU online", "spu", id, "err", err)
+			}
+			c.log.Info("SPU serving all its replicas", "spu", id)
+			c.reconcileLocked()
+		}
+	}
+}
+
+// spuReadyLocked reports whether SPU id is connected and has reported every
+// replica assigned to it since it connected. The answer sticks for the
+// session once true: later assignments do not take the SPU offline.
+func (c *Controller) spuReadyLocked(id int32) bool {
+	sess := c.sessions[id]
+	if sess == nil {
+		return false
+	}
+	if sess.ready {
+		return true
+	}
+	for _, o := range c.store.List(protocol.LabelPartition) {
+		if !slices.Contains(o.Spec.(*protocol.PartitionSpec).Replicas, id) {
+			continue
+		}
+		key, _ := splitPartitionName(o.Name)
+		if _, ok := c.reports[key][id]; !ok {
+			return false
+		}
+	}
+	sess.ready = true
+	return true
 }
 
 // CreateSmartModule stores a SmartModule; its wasm must be gzip-compressed.

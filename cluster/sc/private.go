@@ -22,6 +22,9 @@ type spuSession struct {
 	id   int32
 	// sent: the replicas last pushed, to send only real changes.
 	sent map[controlplane.ReplicaKey]controlplane.Replica
+	// ready: the SPU reported every replica it hosts since it connected;
+	// only then is it Online (and its partitions with it).
+	ready bool
 }
 
 // serveSPU runs one control-plane connection until it ends; the SPU is
