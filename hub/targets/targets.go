@@ -70,7 +70,13 @@ func Parse(data []byte) (*Set, error) {
 	}
 	seen := map[string]bool{}
 	plat := map[string]bool{}
-	for i, t := range s.Targets {
+	for i := range s.Targets {
+		// Triples are matched case-insensitively: store them lower-case.
+		s.Targets[i].Triple = strings.ToLower(strings.TrimSpace(s.Targets[i].Triple))
+		for j, a := range s.Targets[i].Aliases {
+			s.Targets[i].Aliases[j] = strings.ToLower(strings.TrimSpace(a))
+		}
+		t := s.Targets[i]
 		switch {
 		case t.Triple == "" || t.GOOS == "" || t.GOARCH == "":
 			return nil, fmt.Errorf("targets: target %d: triple, goos and goarch are required", i)
@@ -82,6 +88,9 @@ func Parse(data []byte) (*Set, error) {
 			return nil, fmt.Errorf("targets: target %s: goarm is required for goarch arm and only there", t.Triple)
 		}
 		for _, n := range append([]string{t.Triple}, t.Aliases...) {
+			if n == "" {
+				return nil, fmt.Errorf("targets: target %s: empty alias", t.Triple)
+			}
 			if seen[n] {
 				return nil, fmt.Errorf("targets: triple %s listed twice", n)
 			}
