@@ -65,6 +65,17 @@ func TestCLIAndRealClientShareACluster(t *testing.T) {
 	require.Equal(t, map[string]any{"fruit": "fig"}, rec)
 	require.Equal(t, "2:charlie\n3:delta\n", fluvio("", "consume", "shared", "-o", "2", "-d", "--end", "3", "--format", "{{offset}}:{{value}}"))
 
+	// profiles: rename the current one, address the cluster through it by
+	// name, with the real client following the same config file
+	require.Equal(t, "local\n", fluvio("", "profile", "current"))
+	fluvio("", "profile", "rename", "local", "mine")
+	require.Equal(t, "mine\n", fluvio("", "profile", "current"))
+	require.Contains(t, fluvio("", "-P", "mine", "topic", "list"), "shared")
+	require.NoError(t, json.Unmarshal([]byte(nodeRun("read", "shared", "1")), &read))
+	require.Equal(t, []string{"alpha"}, read, "the real client follows the renamed current profile")
+	fluvio("", "profile", "rename", "mine", "local")
+	fluvio("", "profile", "switch", "local")
+
 	fluvio("", "cluster", "shutdown")
 	fluvio("", "cluster", "resume")
 	require.Equal(t, "alpha\nbravo\ncharlie\ndelta\necho\n{\"fruit\":\"fig\"}\n", fluvio("", "consume", "shared", "-B", "-d"), "data survives shutdown and resume")
