@@ -128,6 +128,8 @@ func FuzzProcess(f *testing.F) {
 		all = append(all, b...)
 	}
 	f.Add(all)
+	// A stored batch whose records section claims 0xff303030 records.
+	f.Add([]byte("00000000\x00\x00\x0020000000000 0000000000000000000000000000000000\xff0000000000000000000000000000000000000000"))
 	ft := newFuzzTransform(f)
 	f.Fuzz(func(t *testing.T, batches []byte) {
 		var (

@@ -299,9 +299,17 @@ func (t *transform) Process(ctx context.Context, batches []byte) ([]byte, int64,
 			break
 		}
 		t.in = in
+		if _, err := checkRecords(in); err != nil {
+			code = protocol.NewErrorMessage(protocol.Other, fmt.Sprintf("SmartModule err stored batch at offset %d: %v", h.BaseOffset, err))
+			break
+		}
 		out, rtErr, err := t.chain.Process(ctx, h.BaseOffset, h.FirstTimestamp, in)
 		if err != nil {
 			code = smartengine.ErrorCode(err)
+			break
+		}
+		if _, err := checkRecords(out); err != nil {
+			code = protocol.NewErrorMessage(protocol.Other, fmt.Sprintf("SmartModule err output of batch at offset %d: %v", h.BaseOffset, err))
 			break
 		}
 		if !started && recordCount(out) > 0 {
@@ -349,7 +357,7 @@ func (t *transform) Produce(ctx context.Context, batch []byte) ([]byte, protocol
 	}
 	t.in = in
 	// Client bytes: only well-formed records reach the modules.
-	if err := checkRecords(in); err != nil {
+	if _, err := checkRecords(in); err != nil {
 		return nil, protocol.NewErrorMessage(protocol.Other, "smartmodule chain failed: produced batch: "+err.Error())
 	}
 	out, rtErr, err := t.chain.Process(ctx, h.BaseOffset, h.FirstTimestamp, in)
@@ -363,11 +371,14 @@ func (t *transform) Produce(ctx context.Context, batch []byte) ([]byte, protocol
 	case rtErr != nil:
 		return nil, protocol.ErrorCode{Code: protocol.SmartModuleRuntimeError, Runtime: rtErr}
 	}
-	r := protocol.NewReader(out)
-	n := r.ArrayLen(minRecordSize)
+	n, err := checkRecords(out)
+	if err != nil {
+		return nil, protocol.NewErrorMessage(protocol.Other, "smartmodule chain failed: output "+err.Error())
+	}
 	if n == 0 {
 		return nil, protocol.ErrorCode{}
 	}
+	r := protocol.NewReader(out[4:])
 	section := protocol.AppendUint32(t.section[:0], uint32(n))
 	var rec protocol.Record
 	for i := range n {
@@ -388,8 +399,14 @@ func (t *transform) Produce(ctx context.Context, batch []byte) ([]byte, protocol
 }
 
 // checkRecords verifies that a records section is a count followed by
-// exactly that many well-formed records.
-func checkRecords(section []byte) error {
+// exactly that many well-formed records, and returns the count.
+func checkRecords(section []byte) (int, error) {
+	if len(section) < 4 {
+		return 0, fmt.Errorf("records: section of %d bytes has no count", len(section))
+	}
+	if c := binary.BigEndian.Uint32(section); c > uint32(len(section)-4)/minRecordSize {
+		return 0, fmt.Errorf("records: count %d does not fit in %d bytes", c, len(section)-4)
+	}
 	r := protocol.NewReader(section)
 	n := r.ArrayLen(minRecordSize)
 	var rec protocol.Record
@@ -397,12 +414,12 @@ func checkRecords(section []byte) error {
 		protocol.ReadRecord(r, &rec)
 	}
 	if err := r.Err(); err != nil {
-		return fmt.Errorf("records: %w", err)
+		return 0, fmt.Errorf("records: %w", err)
 	}
 	if r.Remaining() != 0 {
-		return fmt.Errorf("records: %d bytes after the last of %d records", r.Remaining(), n)
+		return 0, fmt.Errorf("records: %d bytes after the last of %d records", r.Remaining(), n)
 	}
-	return nil
+	return n, nil
 }
 
 // minRecordSize is the smallest encoded record (protocol's bound).
