@@ -227,14 +227,15 @@ func (c *conn) sendSlice(st *stream, sl *storage.Slice) error {
 	if c.werr != nil {
 		return c.werr
 	}
-	// Encode with an empty record set, then patch the record set length and
-	// the frame length to cover the slice that follows.
-	b, start := protocol.BeginFrame(c.wbuf[:0])
+	// Encode with an empty record set (after any replies held back), then
+	// patch the record set length and the frame length to cover the slice
+	// that follows.
+	b, start := protocol.BeginFrame(c.wbuf)
 	b = protocol.AppendInt32(b, st.corr)
 	b = resp.Encode(b, st.version)
 	binary.BigEndian.PutUint32(b[len(b)-4:], uint32(sl.Len))
 	binary.BigEndian.PutUint32(b[start:], uint32(int64(len(b)-start-4)+sl.Len))
-	c.wbuf = b
+	c.wbuf = b[:0]
 	if _, err := c.nc.Write(b); err != nil {
 		c.werr = err
 		c.close()
@@ -249,7 +250,9 @@ func (c *conn) sendSlice(st *stream, sl *storage.Slice) error {
 }
 
 // sendTransformed runs the stream's SmartModule chain over the slice and
-// sends its output (nothing when the output is empty and there is no error).
+// sends its output. An empty output without error is sent only when it
+// reaches the end of the log (to report progress); otherwise the stream
+// acknowledges itself and reads on.
 func (c *conn) sendTransformed(st *stream, tr Transform, sl *storage.Slice) error {
 	in, err := sl.Bytes()
 	if err != nil {
@@ -257,9 +260,19 @@ func (c *conn) sendTransformed(st *stream, tr Transform, sl *storage.Slice) erro
 	}
 	out, next, code := tr.Process(c.ctx, in)
 	if len(out) == 0 && code.IsOK() {
-		// Filtered out: acknowledge ourselves and keep reading.
-		st.ack(next)
-		return nil
+		tail := sl.Offsets.LogEnd
+		if storage.Isolation(st.req.Isolation) == storage.ReadCommitted {
+			tail = sl.Offsets.HighWatermark
+		}
+		if next < tail {
+			// Filtered out with more to read: acknowledge ourselves and go on.
+			st.ack(next)
+			return nil
+		}
+		// Filtered out up to the end of the log: send an empty frame whose
+		// next_filter_offset tells the client how far the stream got, so a
+		// consumer that stops at the end (fluvio consume -d) does not wait
+		// for records the filter will never let through.
 	}
 	resp := &protocol.StreamFetchResponse{Topic: st.req.Topic, StreamID: st.id, Partition: protocol.FetchablePartitionResponse{
 		PartitionIndex:   st.req.Partition,

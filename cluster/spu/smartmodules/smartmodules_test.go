@@ -503,3 +503,14 @@ func TestNoSmartModules(t *testing.T) {
 	require.Equal(t, protocol.SmartModuleChainInitError, ec.Code)
 	require.Contains(t, ec.Message, "not enabled")
 }
+
+// A consumer that stops at the end of the log must end even when the last
+// batches are all filtered out: the SPU reports how far it got.
+func TestStopAtEndWhenTheTailIsFilteredOut(t *testing.T) {
+	c := start(t, clustertest.Options{})
+	c.topic(t, "tail-filtered", true, "apple", "banana", "fig", "kiwi", "plum")
+	filter := adHoc(t, fixture(t, "filter-on-a.wasm"), protocol.SmartModuleKind{Type: protocol.SMKindFilter}, nil)
+	vals, err := c.consume(t, "tail-filtered", filter)
+	require.NoError(t, err)
+	require.Equal(t, []string{"apple", "banana"}, vals)
+}
