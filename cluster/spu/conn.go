@@ -1,9 +1,11 @@
 package spu
 
 import (
-	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -18,8 +20,8 @@ type conn struct {
 	ctx context.Context
 	end context.CancelFunc
 
-	wmu  sync.Mutex // one frame at a time on the socket
-	wbuf []byte
+	wmu  sync.Mutex // one writer at a time on the socket
+	wbuf []byte     // replies held back by reply, then the frame being written
 	werr error
 
 	mu         sync.Mutex
@@ -45,11 +47,11 @@ func (c *conn) serve() {
 		c.close()
 		c.wg.Wait()
 	}()
-	br := bufio.NewReaderSize(c.nc, 64<<10)
-	var buf []byte
+	fr := &frameReader{rd: c.nc, limit: c.s.cfg.MaxFrameSize}
 	for {
-		frame, err := protocol.ReadFrame(br, buf, c.s.cfg.MaxFrameSize)
+		frame, err := fr.next()
 		if err != nil {
+			c.flushReplies()
 			if errors.Is(err, protocol.ErrTooLarge) {
 				log.Warn("closing connection: frame too large", "err", err)
 			} else if !errors.Is(err, io.EOF) && c.ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
@@ -57,16 +59,106 @@ func (c *conn) serve() {
 			}
 			return
 		}
-		if cap(frame) <= 1<<20 {
-			buf = frame[:0]
-		} else {
-			buf = nil // do not pin a huge produce buffer
-		}
 		if err := c.handle(frame); err != nil {
+			c.flushReplies()
 			log.Warn("closing connection: bad request", "err", err)
 			return
 		}
+		// Answers wait while more requests are already here, so a
+		// pipelining client gets them in one write.
+		if !fr.buffered() {
+			if err := c.flushReplies(); err != nil {
+				return
+			}
+		}
 	}
+}
+
+// frameReader reads request frames into one buffer and returns them in
+// place: one read brings in what the client has sent (often several
+// frames), and a produced batch goes from this buffer to storage without
+// another copy. A frame stays valid until the next call to next.
+type frameReader struct {
+	rd    io.Reader
+	limit int
+	buf   []byte // buffered bytes are buf[r:w]
+	r, w  int
+	big   []byte // reused for frames larger than buf
+}
+
+// frameBufSize is the read buffer of a connection; larger frames are read
+// on their own (ReadFrame's growth rules).
+const frameBufSize = 256 << 10
+
+func (f *frameReader) next() ([]byte, error) {
+	if f.buf == nil {
+		f.buf = make([]byte, frameBufSize)
+	}
+	if err := f.fill(4); err != nil {
+		return nil, err
+	}
+	n := int32(binary.BigEndian.Uint32(f.buf[f.r:]))
+	if n < 0 || int(n) > f.limit {
+		return nil, fmt.Errorf("%w: frame of %d bytes (limit %d)", protocol.ErrTooLarge, n, f.limit)
+	}
+	total := 4 + int(n)
+	if total > len(f.buf) {
+		rest := io.MultiReader(bytes.NewReader(f.buf[f.r:f.w]), f.rd)
+		f.r, f.w = 0, 0
+		frame, err := protocol.ReadFrame(rest, f.big[:0], f.limit)
+		if err != nil {
+			return nil, err
+		}
+		if cap(frame) <= 1<<20 {
+			f.big = frame[:0]
+		} else {
+			f.big = nil // do not pin a huge produce buffer
+		}
+		return frame, nil
+	}
+	if err := f.fill(total); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	frame := f.buf[f.r+4 : f.r+total : f.r+total]
+	f.r += total
+	return frame, nil
+}
+
+// fill buffers at least n bytes (n <= len(buf)), reading what is there.
+func (f *frameReader) fill(n int) error {
+	if f.w-f.r >= n {
+		return nil
+	}
+	if f.r+n > len(f.buf) {
+		f.w = copy(f.buf, f.buf[f.r:f.w])
+		f.r = 0
+	}
+	for f.w-f.r < n {
+		m, err := f.rd.Read(f.buf[f.w:])
+		f.w += m
+		if f.w-f.r >= n {
+			return nil
+		}
+		if err != nil {
+			if err == io.EOF && f.w > f.r {
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// buffered reports whether a whole frame is already buffered.
+func (f *frameReader) buffered() bool {
+	if f.w-f.r < 4 {
+		return false
+	}
+	n := int(int32(binary.BigEndian.Uint32(f.buf[f.r:])))
+	return n >= 0 && f.w-f.r >= 4+n
 }
 
 // handle dispatches one request frame. An error closes the connection: the
@@ -84,7 +176,7 @@ func (c *conn) handle(frame []byte) error {
 		var req protocol.ApiVersionsRequest
 		req.Decode(protocol.NewReader(body), h.APIVersion)
 		resp := protocol.NewApiVersionsResponse(protocol.SPUVersions, PlatformVersion)
-		return c.respond(h.CorrelationID, h.APIVersion, resp)
+		return c.reply(h.CorrelationID, h.APIVersion, resp)
 	}
 	if !versionOK(h.APIKey, h.APIVersion) {
 		return protocol.ErrUnsupportedVersion(h.APIKey, h.APIVersion)
@@ -97,20 +189,20 @@ func (c *conn) handle(frame []byte) error {
 	case *protocol.ProduceRequest:
 		return c.produce(&h, req)
 	case *protocol.FetchRequest:
-		return c.respond(h.CorrelationID, h.APIVersion, c.s.fetch(req, h.APIVersion))
+		return c.reply(h.CorrelationID, h.APIVersion, c.s.fetch(req, h.APIVersion))
 	case *protocol.FetchOffsetsRequest:
-		return c.respond(h.CorrelationID, h.APIVersion, c.s.fetchOffsets(req))
+		return c.reply(h.CorrelationID, h.APIVersion, c.s.fetchOffsets(req))
 	case *protocol.StreamFetchRequest:
 		c.startStream(&h, req)
 		return nil
 	case *protocol.UpdateOffsetsRequest:
-		return c.respond(h.CorrelationID, h.APIVersion, c.updateOffsets(req))
+		return c.reply(h.CorrelationID, h.APIVersion, c.updateOffsets(req))
 	case *protocol.UpdateConsumerOffsetRequest:
-		return c.respond(h.CorrelationID, h.APIVersion, c.updateConsumerOffset(req))
+		return c.reply(h.CorrelationID, h.APIVersion, c.updateConsumerOffset(req))
 	case *protocol.DeleteConsumerOffsetRequest:
-		return c.respond(h.CorrelationID, h.APIVersion, c.s.deleteConsumerOffset(req))
+		return c.reply(h.CorrelationID, h.APIVersion, c.s.deleteConsumerOffset(req))
 	case *protocol.FetchConsumerOffsetsRequest:
-		return c.respond(h.CorrelationID, h.APIVersion, c.s.fetchConsumerOffsets(req))
+		return c.reply(h.CorrelationID, h.APIVersion, c.s.fetchConsumerOffsets(req))
 	}
 	return protocol.ErrUnsupportedVersion(h.APIKey, h.APIVersion)
 }
@@ -130,15 +222,52 @@ func versionOK(key protocol.APIKey, v int16) bool {
 	return false
 }
 
-// respond writes a whole response frame.
+// respond writes a whole response frame (after any replies held back).
 func (c *conn) respond(corr int32, version int16, body protocol.Message) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.werr != nil {
 		return c.werr
 	}
-	c.wbuf = protocol.EncodeResponseFrame(c.wbuf[:0], corr, version, body)
+	c.wbuf = protocol.EncodeResponseFrame(c.wbuf, corr, version, body)
+	return c.writeLocked()
+}
+
+// maxHeldReplies bounds the replies held back by reply.
+const maxHeldReplies = 64 << 10
+
+// reply queues the answer of a request the read loop handled; serve writes
+// the queued answers once no further request is buffered.
+func (c *conn) reply(corr int32, version int16, body protocol.Message) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.werr != nil {
+		return c.werr
+	}
+	c.wbuf = protocol.EncodeResponseFrame(c.wbuf, corr, version, body)
+	if len(c.wbuf) >= maxHeldReplies {
+		return c.writeLocked()
+	}
+	return nil
+}
+
+// flushReplies writes the replies held back.
+func (c *conn) flushReplies() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.werr != nil {
+		return c.werr
+	}
+	if len(c.wbuf) == 0 {
+		return nil
+	}
+	return c.writeLocked()
+}
+
+// writeLocked writes wbuf; c.wmu is held.
+func (c *conn) writeLocked() error {
 	_, err := c.nc.Write(c.wbuf)
+	c.wbuf = c.wbuf[:0]
 	if cap(c.wbuf) > 1<<20 {
 		c.wbuf = nil
 	}

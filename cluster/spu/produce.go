@@ -72,7 +72,7 @@ func (c *conn) produce(h *protocol.RequestHeader, req *protocol.ProduceRequest) 
 	}
 	s.kickStatus()
 	if len(waits) == 0 {
-		return c.respond(h.CorrelationID, h.APIVersion, resp)
+		return c.reply(h.CorrelationID, h.APIVersion, resp)
 	}
 	// ReadCommitted: wait for HW ≥ the new LEO, off the read loop.
 	timeout := time.Duration(req.TimeoutMs) * time.Millisecond

@@ -1,0 +1,94 @@
+package spu
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"testing"
+	"testing/iotest"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gofluvio/fluvio/cluster/protocol"
+)
+
+func frameOf(payload []byte) []byte {
+	return append(binary.BigEndian.AppendUint32(nil, uint32(len(payload))), payload...)
+}
+
+func payloadOf(n int, seed byte) []byte {
+	p := make([]byte, n)
+	for i := range p {
+		p[i] = seed + byte(i*7)
+	}
+	return p
+}
+
+func TestFrameReader(t *testing.T) {
+	sizes := []int{0, 1, 100, 16 << 10, frameBufSize - 4, frameBufSize - 3, frameBufSize + 5000, 3 << 20, 7}
+	var stream []byte
+	var want [][]byte
+	for i, n := range sizes {
+		p := payloadOf(n, byte(i))
+		want = append(want, p)
+		stream = append(stream, frameOf(p)...)
+	}
+	for _, tc := range []struct {
+		name string
+		rd   func() io.Reader
+	}{
+		{"all at once", func() io.Reader { return bytes.NewReader(stream) }},
+		{"one byte per read", func() io.Reader { return iotest.OneByteReader(bytes.NewReader(stream)) }},
+		{"half buffers", func() io.Reader { return iotest.HalfReader(bytes.NewReader(stream)) }},
+		{"data with EOF", func() io.Reader { return iotest.DataErrReader(bytes.NewReader(stream)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fr := &frameReader{rd: tc.rd(), limit: protocol.MaxFrameSize}
+			for i, w := range want {
+				got, err := fr.next()
+				require.NoError(t, err, "frame %d", i)
+				require.True(t, bytes.Equal(w, got), "frame %d: %d bytes, want %d", i, len(got), len(w))
+			}
+			_, err := fr.next()
+			require.ErrorIs(t, err, io.EOF)
+		})
+	}
+}
+
+func TestFrameReaderBuffered(t *testing.T) {
+	a, b := frameOf(payloadOf(10, 1)), frameOf(payloadOf(20, 2))
+	fr := &frameReader{rd: bytes.NewReader(append(append([]byte{}, a...), b[:10]...)), limit: protocol.MaxFrameSize}
+	_, err := fr.next()
+	require.NoError(t, err)
+	require.False(t, fr.buffered(), "a partial frame is not a buffered frame")
+
+	fr = &frameReader{rd: bytes.NewReader(append(append([]byte{}, a...), b...)), limit: protocol.MaxFrameSize}
+	_, err = fr.next()
+	require.NoError(t, err)
+	require.True(t, fr.buffered())
+	_, err = fr.next()
+	require.NoError(t, err)
+	require.False(t, fr.buffered())
+}
+
+func TestFrameReaderErrors(t *testing.T) {
+	full := frameOf(payloadOf(1000, 3))
+	for _, tc := range []struct {
+		name  string
+		in    []byte
+		limit int
+		want  error
+	}{
+		{"truncated payload", full[:500], protocol.MaxFrameSize, io.ErrUnexpectedEOF},
+		{"truncated length", full[:2], protocol.MaxFrameSize, io.ErrUnexpectedEOF},
+		{"over the limit", full, 999, protocol.ErrTooLarge},
+		{"negative length", []byte{0xff, 0xff, 0xff, 0xff}, protocol.MaxFrameSize, protocol.ErrTooLarge},
+		{"large frame truncated", frameOf(payloadOf(frameBufSize*2, 4))[:frameBufSize+100], protocol.MaxFrameSize, io.ErrUnexpectedEOF},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fr := &frameReader{rd: bytes.NewReader(tc.in), limit: tc.limit}
+			_, err := fr.next()
+			require.ErrorIs(t, err, tc.want)
+		})
+	}
+}
