@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // binding is a port the cluster will listen on.
@@ -38,9 +39,19 @@ func (s *State) bindings() ([]binding, error) {
 // reported with its owner when the OS tells us.
 func checkPortsFree(bs []binding) error {
 	for _, b := range bs {
-		l, err := net.Listen("tcp", b.Addr)
+		// A port whose last owner just exited (shutdown, then resume) can
+		// stay busy for a moment while the kernel tears its sockets down:
+		// give it a little time before calling it taken.
+		var err error
+		for try := 0; try < 20; try++ {
+			var l net.Listener
+			if l, err = net.Listen("tcp", b.Addr); err == nil {
+				l.Close()
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 		if err == nil {
-			l.Close()
 			continue
 		}
 		port, _ := portOf(b.Addr)
