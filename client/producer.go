@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -49,9 +50,17 @@ type ProducerConfig struct {
 }
 
 // Producer sends records to one topic. Records sent to one partition keep
-// their order: each partition has one sender that writes its batches in
-// order, while up to MaxInFlight batches await acknowledgement. It is safe
-// for concurrent use.
+// their order: each partition has a queue of full batches that one drainer
+// at a time writes, in order, while up to MaxInFlight batches await
+// acknowledgement. It is safe for concurrent use.
+//
+// Why no sender goroutine? A batch goes out from the goroutine that
+// completes it when nothing is queued ahead (Linger < 0, Flush, the linger
+// timer), or from a drainer started for the queue when Send fills a batch,
+// which then also takes the batches queued behind it into the same request;
+// acknowledgements are settled on the connection's read loop. A record sent
+// and flushed on its own so costs one write and one wake-up, not a chain of
+// goroutine hand-offs.
 type Producer struct {
 	c           *Client
 	topic       string
@@ -62,24 +71,36 @@ type Producer struct {
 
 	mu      sync.Mutex
 	pending map[uint32]*pendingBatch
-	queues  map[uint32]chan *pendingBatch
+	parts   map[uint32]*partitionQueue
 	closed  bool
 
-	errMu sync.Mutex
-	errs  []error
-	wg    sync.WaitGroup // batches handed to a sender and not yet settled
-	sem   chan struct{}
+	fmu      sync.Mutex
+	inflight int           // batches handed to a queue and not yet settled
+	idle     chan struct{} // closed when inflight drops to 0 (made by a waiting Flush)
+	errs     []error
+	sem      chan struct{}
+	bufs     sync.Pool // *[]byte batch buffers
 }
 
-// pendingBatch accumulates records already encoded into a records section
-// (u32 count placeholder + records), so Send keeps no reference to the
-// caller's key and value and allocates nothing per record.
+// partitionQueue holds the full batches of one partition waiting to be
+// written; p.mu guards it.
+type partitionQueue struct {
+	partition uint32
+	queue     []*pendingBatch
+	draining  bool
+}
+
+// pendingBatch accumulates records already encoded into its buffer after
+// room for the batch header (then a u32 count placeholder), so Send keeps
+// no reference to the caller's key and value, allocates nothing per record,
+// and the batch is sent from this buffer as it is.
 type pendingBatch struct {
-	section []byte
-	count   int
-	lastTS  int64
-	first   time.Time
-	timer   *time.Timer
+	buf    *[]byte // batch header room, u32 count, records
+	count  int
+	lastTS int64
+	first  time.Time
+	timer  *time.Timer
+	raw    []byte // the encoded batch, once finished
 }
 
 // ProduceResult is where a flushed batch landed.
@@ -88,6 +109,12 @@ type ProduceResult struct {
 	BaseOffset int64
 	Count      int
 }
+
+// Request limits of a drainer that finds several batches queued.
+const (
+	maxRequestBatches = 64
+	maxRequestBytes   = 1 << 20
+)
 
 // Producer returns a producer for topic; it waits for the topic's metadata.
 func (c *Client) Producer(ctx context.Context, topic string, cfgs ...ProducerConfig) (*Producer, error) {
@@ -119,7 +146,7 @@ func (c *Client) Producer(ctx context.Context, topic string, cfgs ...ProducerCon
 		return nil, fmt.Errorf("producer for %s: compression %s conflicts with the topic's compression type %s", topic, cfg.Compression, spec.CompressionType)
 	}
 	p := &Producer{c: c, topic: topic, cfg: cfg, codec: codec, partitions: spec.Partitions(),
-		partitioner: cfg.Partitioner, pending: map[uint32]*pendingBatch{}, queues: map[uint32]chan *pendingBatch{},
+		partitioner: cfg.Partitioner, pending: map[uint32]*pendingBatch{}, parts: map[uint32]*partitionQueue{},
 		sem: make(chan struct{}, cfg.MaxInFlight)}
 	if p.partitioner == nil {
 		p.partitioner = &DefaultPartitioner{}
@@ -156,73 +183,224 @@ func (p *Producer) SendToPartition(ctx context.Context, partition uint32, rec pr
 	}
 	pb := p.pending[partition]
 	if pb == nil {
-		pb = &pendingBatch{first: now, section: make([]byte, 4, min(p.cfg.BatchSize+p.cfg.BatchSize/4, 1<<20))}
+		pb = &pendingBatch{first: now, buf: p.getBuf()}
 		p.pending[partition] = pb
 		if p.cfg.Linger > 0 {
-			pb.timer = time.AfterFunc(p.cfg.Linger, func() { p.flushPartition(context.Background(), partition, pb) })
+			pb.timer = time.AfterFunc(p.cfg.Linger, func() { p.flushPartition(partition, pb, true) })
 		}
 	}
 	rec.TimestampDelta = now.Sub(pb.first).Milliseconds()
 	rec.OffsetDelta = int64(pb.count)
-	pb.section = protocol.AppendRecord(pb.section, &rec)
+	*pb.buf = protocol.AppendRecord(*pb.buf, &rec)
 	pb.count++
 	pb.lastTS = rec.TimestampDelta
-	full := len(pb.section) >= p.cfg.BatchSize || p.cfg.Linger < 0
+	linger := p.cfg.Linger < 0
+	full := linger || len(*pb.buf)-batchRoom >= p.cfg.BatchSize
 	p.mu.Unlock()
 	if full {
-		return p.flushPartition(ctx, partition, pb)
+		// A record sent alone goes out from here; a full batch of a
+		// stream of records is written by a drainer, so Send goes on
+		// encoding the next batch meanwhile.
+		p.flushPartition(partition, pb, linger)
 	}
 	return nil
 }
 
-// flushPartition hands pb to the partition's sender if it is still the
-// partition's pending batch. Handing over under p.mu keeps batch order.
-func (p *Producer) flushPartition(_ context.Context, partition uint32, pb *pendingBatch) error {
+// batchRoom is the room left in front of a batch's records: the batch
+// header and the u32 record count.
+const batchRoom = protocol.BatchFileHeaderSize + 4
+
+func (p *Producer) getBuf() *[]byte {
+	if b, ok := p.bufs.Get().(*[]byte); ok {
+		*b = (*b)[:batchRoom]
+		return b
+	}
+	b := make([]byte, batchRoom, batchRoom+min(p.cfg.BatchSize+p.cfg.BatchSize/4, 1<<20))
+	return &b
+}
+
+func (p *Producer) putBuf(b *[]byte) {
+	if b == nil || cap(*b) > 4<<20 {
+		return
+	}
+	p.bufs.Put(b)
+}
+
+// flushPartition queues pb if it is still the partition's pending batch;
+// queuing under p.mu keeps batch order. Unless a drainer runs for the
+// partition, the queue is drained here (sync) or by a new drainer.
+func (p *Producer) flushPartition(partition uint32, pb *pendingBatch, sync bool) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.pending[partition] != pb {
-		return nil
+		p.mu.Unlock()
+		return
 	}
 	delete(p.pending, partition)
 	if pb.timer != nil {
 		pb.timer.Stop()
 	}
-	q := p.queues[partition]
-	if q == nil {
-		q = make(chan *pendingBatch, 4*p.cfg.MaxInFlight)
-		p.queues[partition] = q
-		go p.sender(partition, q)
+	pq := p.parts[partition]
+	if pq == nil {
+		pq = &partitionQueue{partition: partition}
+		p.parts[partition] = pq
 	}
-	p.wg.Add(1)
-	q <- pb
-	return nil
+	pq.queue = append(pq.queue, pb)
+	p.addInflight(1)
+	if pq.draining {
+		p.mu.Unlock()
+		return
+	}
+	pq.draining = true
+	p.mu.Unlock()
+	if sync {
+		p.drain(pq)
+	} else {
+		go p.drain(pq)
+	}
 }
 
-// sender writes the batches of one partition in order and settles each in
-// its own goroutine, so acknowledgements overlap.
-func (p *Producer) sender(partition uint32, q chan *pendingBatch) {
-	for pb := range q {
-		p.sem <- struct{}{}
-		raw, err := p.encode(pb)
-		var call *pendingCall
-		if err == nil {
-			call, err = p.startProduce(context.Background(), partition, raw)
+// drain writes the partition's queued batches in order, several to a
+// request when several are queued, until the queue is empty.
+func (p *Producer) drain(pq *partitionQueue) {
+	var batches []*pendingBatch
+	for {
+		p.sem <- struct{}{} // a slot for the first batch
+		p.mu.Lock()
+		if len(pq.queue) == 0 {
+			pq.draining = false
+			p.mu.Unlock()
+			<-p.sem
+			return
 		}
-		go func() {
-			defer p.wg.Done()
-			defer func() { <-p.sem }()
-			if err == nil {
-				err = p.settle(partition, raw, call)
-			} else {
-				err = p.retry(partition, raw, err)
+		batches = append(batches[:0], pq.queue[0])
+		size := len(*pq.queue[0].buf)
+		for _, pb := range pq.queue[1:] {
+			if len(batches) == maxRequestBatches || size+len(*pb.buf) > maxRequestBytes {
+				break
 			}
-			if err != nil {
-				p.errMu.Lock()
-				p.errs = append(p.errs, err)
-				p.errMu.Unlock()
+			acquired := false
+			select {
+			case p.sem <- struct{}{}:
+				acquired = true
+			default:
 			}
-		}()
+			if !acquired {
+				break
+			}
+			batches = append(batches, pb)
+			size += len(*pb.buf)
+		}
+		n := copy(pq.queue, pq.queue[len(batches):])
+		clear(pq.queue[n:])
+		pq.queue = pq.queue[:n]
+		p.mu.Unlock()
+		p.send(pq.partition, slices.Clone(batches))
 	}
+}
+
+// send writes one produce request carrying batches (one slot of p.sem
+// each) and settles them when the answer comes.
+func (p *Producer) send(partition uint32, batches []*pendingBatch) {
+	size := 0
+	for _, pb := range batches {
+		if err := p.finish(pb); err != nil {
+			p.settle(batches, err)
+			return
+		}
+		size += len(pb.raw)
+	}
+	s, v, err := p.socket(context.Background(), partition)
+	if err != nil {
+		go p.retry(partition, batches, err)
+		return
+	}
+	head := p.head(partition)
+	err = s.startFunc(p.c.opts.RequestTimeout, func(corr int32) [][]byte {
+		h := protocol.RequestHeader{APIKey: protocol.KeyProduce, APIVersion: v, CorrelationID: corr, ClientID: s.clientID}
+		frame, split := protocol.AppendProduceFrame(make([]byte, 0, 128), &h, head, size)
+		bufs := make([][]byte, 0, len(batches)+2)
+		bufs = append(bufs, frame[:split])
+		for _, pb := range batches {
+			bufs = append(bufs, pb.raw)
+		}
+		return append(bufs, frame[split:])
+	}, func(body []byte, err error) {
+		retriable := true
+		if err == nil {
+			var resp protocol.ProduceResponse
+			r := protocol.NewReader(body)
+			resp.Decode(r, v)
+			if err = r.Err(); err != nil {
+				err = fmt.Errorf("decode produce response from %s: %w", s.addr, err)
+			} else {
+				retriable, err = p.result(partition, &resp)
+			}
+		} else {
+			err = fmt.Errorf("produce to %s-%d: %w", p.topic, partition, err)
+		}
+		if err != nil && retriable && p.cfg.Delivery == AtLeastOnce {
+			go p.retry(partition, batches, err)
+			return
+		}
+		p.settle(batches, err)
+	})
+	if err != nil {
+		go p.retry(partition, batches, fmt.Errorf("produce to %s-%d: %w", p.topic, partition, err))
+	}
+}
+
+// head is the produce request around a partition's record set.
+func (p *Producer) head(partition uint32) *protocol.ProduceRequest {
+	return &protocol.ProduceRequest{
+		Isolation:    p.cfg.Isolation,
+		TimeoutMs:    int32(p.cfg.Timeout.Milliseconds()),
+		Topics:       []protocol.TopicProduceData{{Name: p.topic, Partitions: []protocol.PartitionProduceData{{PartitionIndex: partition}}}},
+		SmartModules: p.cfg.SmartModules,
+	}
+}
+
+// socket is the connection to the partition's leader and the Produce
+// version it speaks.
+func (p *Producer) socket(ctx context.Context, partition uint32) (*socket, int16, error) {
+	leader, err := p.c.partitionLeader(ctx, p.topic, partition)
+	if err != nil {
+		return nil, 0, fmt.Errorf("produce to %s-%d: %w", p.topic, partition, err)
+	}
+	s, err := p.c.spuSocket(ctx, leader)
+	if err != nil {
+		return nil, 0, fmt.Errorf("produce to %s-%d: %w", p.topic, partition, err)
+	}
+	v, ok := s.version(protocol.KeyProduce, clientProduce)
+	if !ok {
+		v = clientProduce.Max
+	}
+	return s, v, nil
+}
+
+func (p *Producer) addInflight(n int) {
+	p.fmu.Lock()
+	p.inflight += n
+	p.fmu.Unlock()
+}
+
+// settle ends batches: their slots and buffers are released and err, if
+// any, is kept for Flush.
+func (p *Producer) settle(batches []*pendingBatch, err error) {
+	for _, pb := range batches {
+		p.putBuf(pb.buf)
+		pb.buf, pb.raw = nil, nil
+		<-p.sem
+	}
+	p.fmu.Lock()
+	if err != nil {
+		p.errs = append(p.errs, err)
+	}
+	p.inflight -= len(batches)
+	if p.inflight == 0 && p.idle != nil {
+		close(p.idle)
+		p.idle = nil
+	}
+	p.fmu.Unlock()
 }
 
 // Flush sends every queued record and waits until all sent batches are
@@ -230,27 +408,37 @@ func (p *Producer) sender(partition uint32, q chan *pendingBatch) {
 // last Flush.
 func (p *Producer) Flush(ctx context.Context) error {
 	p.mu.Lock()
-	parts := make(map[uint32]*pendingBatch, len(p.pending))
-	for k, v := range p.pending {
-		parts[k] = v
+	var parts map[uint32]*pendingBatch
+	if len(p.pending) > 0 {
+		parts = make(map[uint32]*pendingBatch, len(p.pending))
+		for k, v := range p.pending {
+			parts[k] = v
+		}
 	}
 	p.mu.Unlock()
 	for part, pb := range parts {
-		if err := p.flushPartition(ctx, part, pb); err != nil {
-			return err
+		p.flushPartition(part, pb, true)
+	}
+	p.fmu.Lock()
+	var idle chan struct{}
+	if p.inflight > 0 {
+		if p.idle == nil {
+			p.idle = make(chan struct{})
+		}
+		idle = p.idle
+	}
+	p.fmu.Unlock()
+	if idle != nil {
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
-	done := make(chan struct{})
-	go func() { p.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	p.errMu.Lock()
+	p.fmu.Lock()
 	errs := p.errs
 	p.errs = nil
-	p.errMu.Unlock()
+	p.fmu.Unlock()
 	return errors.Join(errs...)
 }
 
@@ -258,19 +446,19 @@ func (p *Producer) Flush(ctx context.Context) error {
 func (p *Producer) Close(ctx context.Context) error {
 	err := p.Flush(ctx)
 	p.mu.Lock()
-	if !p.closed {
-		p.closed = true
-		for _, q := range p.queues {
-			close(q)
-		}
-	}
+	p.closed = true
 	p.mu.Unlock()
 	return err
 }
 
-// encode builds the batch of pb.
-func (p *Producer) encode(pb *pendingBatch) ([]byte, error) {
-	binary.BigEndian.PutUint32(pb.section, uint32(pb.count))
+// finish writes the batch header in front of pb's records (compressing
+// them first when the producer has a codec) and sets pb.raw.
+func (p *Producer) finish(pb *pendingBatch) error {
+	if pb.raw != nil {
+		return nil
+	}
+	buf := *pb.buf
+	binary.BigEndian.PutUint32(buf[protocol.BatchFileHeaderSize:], uint32(pb.count))
 	first := pb.first.UnixMilli()
 	h := protocol.BatchHeader{
 		BaseOffset:           int64(pb.count - 1), // as the Rust producer: the SPU assigns offsets
@@ -283,92 +471,78 @@ func (p *Producer) encode(pb *pendingBatch) ([]byte, error) {
 		ProducerEpoch:        -1,
 		FirstSequence:        -1,
 	}
-	raw, err := protocol.AppendBatchSection(make([]byte, 0, len(pb.section)+protocol.BatchFileHeaderSize), &h, nil, pb.section, p.codec)
-	if err != nil {
-		return nil, fmt.Errorf("produce to %s: %w", p.topic, err)
-	}
-	return raw, nil
-}
-
-// startProduce writes a produce request for one batch.
-func (p *Producer) startProduce(ctx context.Context, partition uint32, batch []byte) (*pendingCall, error) {
-	leader, err := p.c.partitionLeader(ctx, p.topic, partition)
-	if err != nil {
-		return nil, err
-	}
-	s, err := p.c.spuSocket(ctx, leader)
-	if err != nil {
-		return nil, err
-	}
-	v, ok := s.version(protocol.KeyProduce, clientProduce)
-	if !ok {
-		v = clientProduce.Max
-	}
-	req := &protocol.ProduceRequest{
-		Isolation: p.cfg.Isolation,
-		TimeoutMs: int32(p.cfg.Timeout.Milliseconds()),
-		Topics: []protocol.TopicProduceData{{Name: p.topic, Partitions: []protocol.PartitionProduceData{
-			{PartitionIndex: partition, Records: protocol.RecordSet{Batches: batch}},
-		}}},
-		SmartModules: p.cfg.SmartModules,
-	}
-	return s.start(protocol.KeyProduce, v, req)
-}
-
-// settle waits for the acknowledgement of a written batch, retrying per the
-// delivery semantic when it failed.
-func (p *Producer) settle(partition uint32, batch []byte, call *pendingCall) error {
-	ctx, cancel := context.WithTimeout(context.Background(), p.c.opts.RequestTimeout)
-	defer cancel()
-	_, retriable, err := p.result(partition, call.wait(ctx, new(protocol.ProduceResponse)), call)
-	if err == nil {
+	if p.codec != protocol.CompressionNone {
+		out := p.getBuf()
+		raw, err := protocol.AppendBatchSection((*out)[:0], &h, nil, buf[protocol.BatchFileHeaderSize:], p.codec)
+		if err != nil {
+			p.putBuf(out)
+			return fmt.Errorf("produce to %s: %w", p.topic, err)
+		}
+		*out = raw
+		p.putBuf(pb.buf)
+		pb.buf, pb.raw = out, raw
 		return nil
 	}
-	if !retriable {
-		return err
-	}
-	return p.retry(partition, batch, err)
+	h.BatchLen = int32(len(buf) - protocol.BatchPreambleSize)
+	protocol.AppendBatchHeader(buf[:0], &h)
+	protocol.SetBatchCRC(buf)
+	pb.raw = buf
+	return nil
 }
 
-// result interprets the response a pendingCall decoded.
-func (p *Producer) result(partition uint32, waitErr error, call *pendingCall) (ProduceResult, bool, error) {
-	if waitErr != nil {
-		return ProduceResult{}, true, fmt.Errorf("produce to %s-%d: %w", p.topic, partition, waitErr)
-	}
-	resp := call.resp.(*protocol.ProduceResponse)
+// result interprets a produce response.
+func (p *Producer) result(partition uint32, resp *protocol.ProduceResponse) (retriable bool, err error) {
 	if len(resp.Responses) != 1 || len(resp.Responses[0].Partitions) != 1 {
-		return ProduceResult{}, false, fmt.Errorf("produce to %s-%d: malformed response", p.topic, partition)
+		return false, fmt.Errorf("produce to %s-%d: malformed response", p.topic, partition)
 	}
 	pr := resp.Responses[0].Partitions[0]
 	if err := pr.ErrorCode.Err(); err != nil {
-		return ProduceResult{}, pr.ErrorCode.Code.Retriable(), fmt.Errorf("produce to %s-%d: %w", p.topic, partition, err)
+		return pr.ErrorCode.Code.Retriable(), fmt.Errorf("produce to %s-%d: %w", p.topic, partition, err)
 	}
-	return ProduceResult{Partition: partition, BaseOffset: pr.BaseOffset}, false, nil
+	return false, nil
 }
 
-// retry re-sends a failed batch for AtLeastOnce, with backoff.
-func (p *Producer) retry(partition uint32, batch []byte, err error) error {
+// retry re-sends failed batches for AtLeastOnce, with backoff, then
+// settles them.
+func (p *Producer) retry(partition uint32, batches []*pendingBatch, err error) {
 	if p.cfg.Delivery != AtLeastOnce {
-		return err
+		p.settle(batches, err)
+		return
+	}
+	var set []byte
+	for _, pb := range batches {
+		set = append(set, pb.raw...)
 	}
 	backoff := 20 * time.Millisecond
 	for i := 0; i < p.cfg.Retries; i++ {
 		time.Sleep(backoff)
 		backoff = min(backoff*2, 2*time.Second)
-		ctx, cancel := context.WithTimeout(context.Background(), p.c.opts.RequestTimeout)
-		call, serr := p.startProduce(ctx, partition, batch)
 		retriable := true
+		var serr error
+		func() {
+			ctx, cancel := context.WithTimeout(context.Background(), p.c.opts.RequestTimeout)
+			defer cancel()
+			s, v, serr0 := p.socket(ctx, partition)
+			if serr = serr0; serr != nil {
+				return
+			}
+			req := p.head(partition)
+			req.Topics[0].Partitions[0].Records.Batches = set
+			var resp protocol.ProduceResponse
+			if serr = s.call(ctx, protocol.KeyProduce, v, req, &resp); serr != nil {
+				serr = fmt.Errorf("produce to %s-%d: %w", p.topic, partition, serr)
+				return
+			}
+			retriable, serr = p.result(partition, &resp)
+		}()
 		if serr == nil {
-			_, retriable, serr = p.result(partition, call.wait(ctx, new(protocol.ProduceResponse)), call)
-		}
-		cancel()
-		if serr == nil {
-			return nil
+			p.settle(batches, nil)
+			return
 		}
 		err = serr
 		if !retriable {
 			break
 		}
 	}
-	return err
+	p.settle(batches, err)
 }

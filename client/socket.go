@@ -3,6 +3,7 @@ package client
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -28,8 +29,14 @@ type socket struct {
 	clientID string
 	nc       net.Conn
 
-	wmu sync.Mutex
-	bw  *bufio.Writer
+	// Writes combine: a request is queued in wq and whoever finds no write
+	// under way writes everything queued in one vectored write, so requests
+	// started together by several goroutines share a syscall and nobody
+	// hands its bytes to a writer goroutine.
+	wmu     sync.Mutex
+	wq      net.Buffers
+	wspare  net.Buffers
+	writing bool
 
 	mu       sync.Mutex
 	nextCorr int32
@@ -38,12 +45,22 @@ type socket struct {
 	done     chan struct{}
 
 	versions *protocol.ApiVersionsResponse
+
+	watchOnce sync.Once // starts watchDeadlines
 }
 
 type waiter struct {
 	ch     chan []byte // response bodies (without the correlation id)
 	stream bool
+	// fn, instead of ch, gets the response body on the read loop (the body
+	// is valid during the call only) or the connection's error; deadline
+	// (unix nanoseconds) fails it with errRequestTimeout.
+	fn       func(body []byte, err error)
+	deadline int64
 }
+
+// errRequestTimeout fails a callback request that got no answer in time.
+var errRequestTimeout = errors.New("client: request timed out")
 
 // dialSocket connects, negotiates versions (ApiVersions with correlation id
 // 1, as the Rust client does) and starts the reader.
@@ -56,8 +73,7 @@ func dialSocket(ctx context.Context, addr, clientID string) (*socket, error) {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
 	}
-	s := &socket{addr: addr, clientID: clientID, nc: nc, bw: bufio.NewWriterSize(nc, 64<<10),
-		pending: map[int32]*waiter{}, done: make(chan struct{})}
+	s := &socket{addr: addr, clientID: clientID, nc: nc, pending: map[int32]*waiter{}, done: make(chan struct{})}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = nc.SetDeadline(dl)
 	}
@@ -114,24 +130,43 @@ func (s *socket) version(key protocol.APIKey, client protocol.VersionRange) (int
 
 func (s *socket) readLoop() {
 	br := bufio.NewReaderSize(s.nc, 64<<10)
+	var buf []byte // reused for the answers callbacks take
 	var err error
 	for {
-		var payload []byte
-		payload, err = protocol.ReadFrame(br, nil, protocol.MaxFrameSize)
-		if err != nil {
+		var hdr []byte
+		if hdr, err = br.Peek(4); err != nil {
 			break
 		}
-		if len(payload) < 4 {
-			err = fmt.Errorf("%w: response frame of %d bytes", protocol.ErrShortBuffer, len(payload))
+		if n := int32(binary.BigEndian.Uint32(hdr)); n < 4 {
+			err = fmt.Errorf("%w: response frame of %d bytes", protocol.ErrShortBuffer, n)
 			break
 		}
-		corr := int32(uint32(payload[0])<<24 | uint32(payload[1])<<16 | uint32(payload[2])<<8 | uint32(payload[3]))
+		if hdr, err = br.Peek(8); err != nil {
+			err = unexpectedEOF(err)
+			break
+		}
+		corr := int32(binary.BigEndian.Uint32(hdr[4:]))
 		s.mu.Lock()
 		w := s.pending[corr]
 		if w != nil && !w.stream {
 			delete(s.pending, corr)
 		}
 		s.mu.Unlock()
+		if w != nil && w.fn != nil {
+			var payload []byte
+			if payload, err = protocol.ReadFrame(br, buf[:0], protocol.MaxFrameSize); err != nil {
+				break
+			}
+			if cap(payload) <= 1<<20 {
+				buf = payload[:0]
+			}
+			w.fn(payload[4:], nil)
+			continue
+		}
+		var payload []byte
+		if payload, err = protocol.ReadFrame(br, nil, protocol.MaxFrameSize); err != nil {
+			break
+		}
 		if w == nil {
 			continue // nobody waits: dropped, as the Rust client does
 		}
@@ -142,6 +177,41 @@ func (s *socket) readLoop() {
 	}
 	s.fail(err)
 }
+
+func unexpectedEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// watchDeadlines fails callback requests whose deadline passed.
+func (s *socket) watchDeadlines() {
+	t := time.NewTicker(deadlineTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case now := <-t.C:
+			var expired []*waiter
+			s.mu.Lock()
+			for corr, w := range s.pending {
+				if w.fn != nil && w.deadline < now.UnixNano() {
+					delete(s.pending, corr)
+					expired = append(expired, w)
+				}
+			}
+			s.mu.Unlock()
+			for _, w := range expired {
+				w.fn(nil, fmt.Errorf("request to %s: %w", s.addr, errRequestTimeout))
+			}
+		}
+	}
+}
+
+// deadlineTick is how often callback deadlines are checked.
+const deadlineTick = 100 * time.Millisecond
 
 // fail closes the socket with err and wakes every waiter.
 func (s *socket) fail(err error) {
@@ -155,9 +225,18 @@ func (s *socket) fail(err error) {
 	}
 	s.err = err
 	close(s.done)
+	var fns []*waiter
+	for _, w := range s.pending {
+		if w.fn != nil {
+			fns = append(fns, w)
+		}
+	}
 	s.pending = map[int32]*waiter{}
 	s.mu.Unlock()
 	s.nc.Close()
+	for _, w := range fns {
+		w.fn(nil, fmt.Errorf("request to %s: %w", s.addr, err))
+	}
 }
 
 // Close closes the connection.
@@ -192,17 +271,40 @@ func (s *socket) unregister(corr int32) {
 
 func (s *socket) send(key protocol.APIKey, version int16, corr int32, req protocol.Message, clientID string) error {
 	h := protocol.RequestHeader{APIKey: key, APIVersion: version, CorrelationID: corr, ClientID: clientID}
-	frame := protocol.EncodeRequestFrame(nil, &h, req)
+	return s.write(protocol.EncodeRequestFrame(nil, &h, req))
+}
+
+// write queues the frame made of bufs and, unless another goroutine is
+// writing (it then writes these too, in order), writes everything queued.
+// bufs must stay unchanged until the answer arrives or the socket fails. A
+// write error fails the socket, which every waiter sees.
+func (s *socket) write(bufs ...[]byte) error {
 	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if _, err := s.bw.Write(frame); err != nil {
-		s.fail(err)
-		return err
+	s.wq = append(s.wq, bufs...)
+	if s.writing {
+		s.wmu.Unlock()
+		return nil
 	}
-	if err := s.bw.Flush(); err != nil {
-		s.fail(err)
-		return err
+	s.writing = true
+	for len(s.wq) > 0 {
+		q := s.wq
+		s.wq = s.wspare[:0]
+		s.wmu.Unlock()
+		all := q
+		_, err := all.WriteTo(s.nc)
+		clear(q)
+		s.wmu.Lock()
+		s.wspare = q[:0]
+		if err != nil {
+			s.wq = nil
+			s.writing = false
+			s.wmu.Unlock()
+			s.fail(err)
+			return err
+		}
 	}
+	s.writing = false
+	s.wmu.Unlock()
 	return nil
 }
 
@@ -237,6 +339,28 @@ func (s *socket) start(key protocol.APIKey, version int16, req protocol.Message)
 		return nil, fmt.Errorf("send request %d to %s: %w", key, s.addr, err)
 	}
 	return &pendingCall{s: s, key: key, version: version, corr: corr, w: w}, nil
+}
+
+// startFunc writes a request made by frame (given the correlation id, it
+// returns the frame's buffers, unchanged until answered) and calls fn with
+// the answer's body on the read loop, or with the error that failed the
+// request: the connection's, or errRequestTimeout after timeout. fn runs
+// exactly once unless startFunc returns an error.
+func (s *socket) startFunc(timeout time.Duration, frame func(corr int32) [][]byte, fn func(body []byte, err error)) error {
+	s.mu.Lock()
+	if s.err != nil {
+		err := s.err
+		s.mu.Unlock()
+		return err
+	}
+	s.nextCorr++
+	corr := s.nextCorr
+	s.pending[corr] = &waiter{fn: fn, deadline: time.Now().Add(timeout).UnixNano()}
+	s.mu.Unlock()
+	s.watchOnce.Do(func() { go s.watchDeadlines() })
+	// A failed write fails the socket, which calls fn.
+	_ = s.write(frame(corr)...)
+	return nil
 }
 
 // wait decodes the response of a started request into resp.

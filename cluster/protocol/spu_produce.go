@@ -1,5 +1,7 @@
 package protocol
 
+import "encoding/binary"
+
 // Produce (api key 0), spec §4.3; fluvio-spu-schema produce/{request,response}.rs.
 // The request has a hand-written codec in Rust: transactional_id is always
 // present and smartmodules appear from v8.
@@ -62,6 +64,32 @@ type PartitionProduceData struct {
 
 // Encode appends the request body at version.
 func (p *ProduceRequest) Encode(dst []byte, version int16) []byte {
+	dst, _ = p.encode(dst, version, -1)
+	return dst
+}
+
+// AppendProduceFrame appends the frame of the request h, p (p at
+// h.APIVersion) without the bytes of its record set: p has exactly one
+// topic with one partition entry, whose Records are ignored, and whose
+// record set is recordsLen bytes of whole batches that the caller writes
+// between frame[:split] and frame[split:] (one vectored write). The bytes
+// are those EncodeRequestFrame gives with the batches in place; a producer
+// so sends batches without copying them into a frame.
+func AppendProduceFrame(dst []byte, h *RequestHeader, p *ProduceRequest, recordsLen int) (frame []byte, split int) {
+	if len(p.Topics) != 1 || len(p.Topics[0].Partitions) != 1 || recordsLen < 0 {
+		panic("protocol: AppendProduceFrame needs one topic with one partition entry")
+	}
+	dst, start := BeginFrame(dst)
+	dst = h.Encode(dst)
+	dst, split = p.encode(dst, h.APIVersion, recordsLen)
+	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start-4+recordsLen))
+	return dst, split
+}
+
+// encode appends the body; with external >= 0 every record set is written
+// as that length alone and split is where its bytes go.
+func (p *ProduceRequest) encode(dst []byte, version int16, external int) (_ []byte, split int) {
+	split = -1
 	dst = AppendOptString(dst, p.TransactionalID)
 	if p.Isolation == ReadCommitted {
 		dst = AppendInt16(dst, -1)
@@ -76,13 +104,18 @@ func (p *ProduceRequest) Encode(dst []byte, version int16) []byte {
 		dst = AppendArrayLen(dst, len(t.Partitions))
 		for j := range t.Partitions {
 			dst = AppendUint32(dst, t.Partitions[j].PartitionIndex)
-			dst = t.Partitions[j].Records.Encode(dst)
+			if external >= 0 {
+				dst = AppendInt32(dst, int32(external))
+				split = len(dst)
+			} else {
+				dst = t.Partitions[j].Records.Encode(dst)
+			}
 		}
 	}
 	if version >= ProduceSmartModulesVersion {
 		dst = appendSmartModules(dst, p.SmartModules, version)
 	}
-	return dst
+	return dst, split
 }
 
 // Decode reads the request body at version. Record bytes alias r's buffer.
