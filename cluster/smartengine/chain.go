@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+
 	"sync"
 
 	"github.com/tetratelabs/wazero/api"
@@ -55,6 +56,7 @@ type instance struct {
 	init      api.Function
 	lookBack  api.Function
 	limit     *limitedAllocator
+	stop      stopper
 	acc       []byte // aggregate accumulator, owned by the host
 	state     callState
 	stack     [3]uint64
@@ -96,15 +98,10 @@ func (e *Engine) instantiate(ctx context.Context, inv Invocation) (*instance, er
 	if m.minMemory > limit.max {
 		return nil, &MemoryLimitError{Requested: m.minMemory, Max: limit.max}
 	}
-	ictx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(ctx, limit), e.cfg.CallTimeout)
-	defer cancel()
-	mod, err := e.rt.InstantiateModule(ictx, m.compiled, e.moduleConfig())
+	mod, err := e.rt.InstantiateModule(experimental.WithMemoryAllocator(ctx, limit), m.compiled, e.moduleConfig())
 	if err != nil {
 		if req := limit.refused(); req > 0 {
 			return nil, &MemoryLimitError{Requested: req, Max: limit.max}
-		}
-		if ictx.Err() != nil {
-			return nil, fmt.Errorf("%w: instantiate: %w", ErrTimeout, err)
 		}
 		return nil, fmt.Errorf("%w: instantiate: %w", ErrCompile, err)
 	}
@@ -129,7 +126,78 @@ func (e *Engine) instantiate(ctx context.Context, inv Invocation) (*instance, er
 		in.lookBack = mod.ExportedFunction("look_back")
 	}
 	in.inv.Params = maps.Clone(inv.Params)
+	in.stop.g, _ = mod.ExportedGlobal(stopGlobalExport).(api.MutableGlobal)
+	if in.stop.g == nil {
+		_ = mod.Close(ctx)
+		return nil, fmt.Errorf("%w: instrumented module lacks %s", ErrCompile, stopGlobalExport)
+	}
+	// What wazero's start functions would have run, under the deadline: the
+	// start section, then _initialize (Go c-shared guests).
+	for _, name := range []string{startFuncExport, "_initialize"} {
+		if name == startFuncExport && !m.hasStart {
+			continue
+		}
+		fn := mod.ExportedFunction(name)
+		if fn == nil {
+			continue
+		}
+		cctx, done := in.begin(ctx)
+		_, err := fn.Call(cctx)
+		done()
+		if err != nil {
+			_ = mod.Close(ctx)
+			if req := limit.refused(); req > 0 {
+				return nil, &MemoryLimitError{Requested: req, Max: limit.max}
+			}
+			if cctx.Err() != nil {
+				return nil, fmt.Errorf("%w: instantiate: %w", ErrTimeout, err)
+			}
+			return nil, fmt.Errorf("%w: instantiate: %w", ErrCompile, err)
+		}
+	}
 	return in, nil
+}
+
+// stopper raises an instance's stop global (see instrument.go) when the
+// running call's context ends; the guest then traps at its next loop
+// iteration.
+type stopper struct {
+	g      api.MutableGlobal
+	mu     sync.Mutex
+	active bool // a call is running
+	fired  bool // the stop global was raised during this call
+}
+
+func (s *stopper) fire() {
+	s.mu.Lock()
+	if s.active {
+		s.fired = true
+		s.g.Set(1)
+	}
+	s.mu.Unlock()
+}
+
+// begin opens a deadline window for calls into the instance: the returned
+// context ends after CallTimeout or with ctx, and then stops the guest.
+// done closes the window; a stop raised after the guest returned is
+// lowered again, so only a call that was still running fails.
+func (in *instance) begin(ctx context.Context) (context.Context, func()) {
+	cctx, cancel := context.WithTimeout(ctx, in.eng.cfg.CallTimeout)
+	in.stop.mu.Lock()
+	in.stop.active = true
+	in.stop.mu.Unlock()
+	unwatch := context.AfterFunc(cctx, in.stop.fire)
+	return cctx, func() {
+		unwatch()
+		cancel()
+		in.stop.mu.Lock()
+		in.stop.active = false
+		if in.stop.fired {
+			in.stop.fired = false
+			in.stop.g.Set(0)
+		}
+		in.stop.mu.Unlock()
+	}
 }
 
 // call runs one ABI call (spec §1.3): alloc the input in the guest, copy
@@ -137,9 +205,8 @@ func (e *Engine) instantiate(ctx context.Context, inv Invocation) (*instance, er
 // pointed at and free it in the guest. The returned output aliases
 // in.out and stays valid until the next call on this instance.
 func (in *instance) call(ctx context.Context, fn api.Function, name string, version int16, input []byte) (int32, []byte, error) {
-	timeout := in.eng.cfg.CallTimeout
-	cctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	cctx, done := in.begin(ctx)
+	defer done()
 	in.state = callState{}
 	cctx = context.WithValue(cctx, callKey{}, &in.state)
 

@@ -28,7 +28,10 @@
 //     (spec §1.3 measured the upstream leak); Config.KeepOutputBuffers
 //     restores the reference behaviour.
 //   - Every call runs under a deadline (Config.CallTimeout); upstream has
-//     none, so a looping module blocks its stream forever there.
+//     none, so a looping module blocks its stream forever there. Modules
+//     are instrumented with a stop check at every loop header to enforce it
+//     (instrument.go says why not wazero's WithCloseOnContextDone); a start
+//     section runs after instantiation, under the deadline.
 //   - _initialize is called when a module exports it (Go c-shared guests,
 //     spec §5.1).
 //   - A memory limit hit while processing is reported as

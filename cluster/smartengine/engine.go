@@ -67,7 +67,8 @@ type Engine struct {
 }
 
 // New creates an engine: one wazero runtime in compiled mode with WASI
-// preview1 instantiated and calls cancellable by context.
+// preview1 instantiated. Calls are bounded by instrumenting modules (see
+// instrument.go), not by wazero's WithCloseOnContextDone.
 func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.MaxMemoryBytes == 0 {
 		cfg.MaxMemoryBytes = DefaultMaxMemoryBytes
@@ -92,7 +93,6 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		cache = wazero.NewCompilationCache()
 	}
 	rc := wazero.NewRuntimeConfigCompiler().
-		WithCloseOnContextDone(true).
 		WithCompilationCache(cache)
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
 	wasiMod, err := wasi_snapshot_preview1.NewBuilder(rt).Compile(ctx)
@@ -175,12 +175,13 @@ func copyRecords(ctx context.Context, _ api.Module, stack []uint64) {
 }
 
 // moduleConfig is the configuration of every instance: anonymous (many
-// chains coexist), _initialize as start function (Go c-shared guests),
-// real clocks and randomness for WASI, output to the configured writers.
+// chains coexist), no start functions (the engine calls the former start
+// section and _initialize itself, under a deadline), real clocks and
+// randomness for WASI, output to the configured writers.
 func (e *Engine) moduleConfig() wazero.ModuleConfig {
 	return wazero.NewModuleConfig().
 		WithName("").
-		WithStartFunctions("_initialize").
+		WithStartFunctions().
 		WithStdout(e.cfg.Stdout).
 		WithStderr(e.cfg.Stderr).
 		WithSysWalltime().

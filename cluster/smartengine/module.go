@@ -64,6 +64,7 @@ type Module struct {
 	hasInit     bool
 	hasLookBack bool
 	hasDealloc  bool
+	hasStart    bool   // start section, exported as startFuncExport
 	minMemory   uint64 // initial memory in bytes
 }
 
@@ -139,7 +140,17 @@ func (e *Engine) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 	}
 	e.mu.Unlock()
 
-	compiled, err := e.rt.CompileModule(ctx, wasm)
+	inst, err := instrument(wasm)
+	if err != nil {
+		// Not well-formed wasm: let wazero say what is wrong with it.
+		c, cerr := e.rt.CompileModule(ctx, wasm)
+		if cerr != nil {
+			return nil, fmt.Errorf("%w: %w", ErrCompile, cerr)
+		}
+		_ = c.Close(ctx)
+		return nil, fmt.Errorf("%w: %w", ErrCompile, err)
+	}
+	compiled, err := e.rt.CompileModule(ctx, inst.wasm)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCompile, err)
 	}
@@ -149,6 +160,7 @@ func (e *Engine) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 		return nil, err
 	}
 	m.digest = digest
+	m.hasStart = inst.hasStart
 	if err := e.defineCopyRecords(ctx, copyModule); err != nil {
 		_ = compiled.Close(ctx)
 		return nil, err

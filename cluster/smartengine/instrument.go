@@ -1,0 +1,472 @@
+package smartengine
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Deadline instrumentation.
+//
+// Why rewrite modules instead of wazero's WithCloseOnContextDone? That
+// option makes every loop iteration of compiled code call a trampoline that
+// leaves machine code for Go to check whether the module was closed. The
+// SmartModules of the field decode records byte by byte, so that check ran
+// once per byte and cost 3–5× the whole transform (filter-on-a.wasm: 11k vs
+// 60k records/s of 1 KiB). Instead every loop header gets
+//
+//	global.get $stop  if  unreachable  end
+//
+// on a mutable global the module exports under stopGlobalExport: a load and
+// a branch, which the host flips to 1 from a timer when a call outlives its
+// deadline (or its context ends). The guest then traps at its next loop
+// iteration; the engine reports the trap as ErrTimeout. Code without loops
+// always ends (recursion hits the stack limit).
+//
+// A start section is removed and its function exported under
+// startFuncExport, so the engine runs it after instantiation under the same
+// deadline; instantiation itself (memory, tables, data) cannot loop.
+
+// Exports added by instrument. Guests cannot know them in advance; a module
+// already exporting one of these names is refused.
+const (
+	stopGlobalExport = "__fluvio_smartengine_stop"
+	startFuncExport  = "__fluvio_smartengine_start"
+)
+
+// Wasm binary constants used by instrument.
+const (
+	secCustom    = 0
+	secImport    = 2
+	secGlobal    = 6
+	secExport    = 7
+	secStart     = 8
+	secCode      = 10
+	secDataCount = 12
+	extFunc      = 0
+	extTable     = 1
+	extMemory    = 2
+	extGlobal    = 3
+	extTag       = 4
+)
+
+// errInstrument wraps every failure to instrument a module; such a module
+// is refused as ErrCompile.
+var errInstrument = errors.New("instrument module")
+
+// instrumented is the result of instrument.
+type instrumented struct {
+	wasm     []byte
+	hasStart bool // the module had a start section, now exported as startFuncExport
+}
+
+// instrument returns wasm with a stop check at every loop header (see the
+// note above). Custom sections named .debug_* are dropped: their code
+// offsets would be wrong.
+func instrument(wasm []byte) (instrumented, error) {
+	var res instrumented
+	if len(wasm) < 8 || string(wasm[:4]) != "\x00asm" {
+		return res, fmt.Errorf("%w: not a wasm binary", errInstrument)
+	}
+	type section struct {
+		id   byte
+		body []byte
+	}
+	var secs []section
+	r := &wreader{b: wasm, off: 8}
+	for r.off < len(r.b) {
+		id := r.byte()
+		n := r.u32()
+		body := r.take(int(n))
+		if r.err != nil {
+			return res, fmt.Errorf("%w: section %d: %w", errInstrument, id, r.err)
+		}
+		secs = append(secs, section{id, body})
+	}
+
+	var importedGlobals uint32
+	var globals []byte // body of the global section without its count
+	var globalCount uint32
+	var exports []byte
+	var exportCount uint32
+	startFunc := int64(-1)
+	for _, s := range secs {
+		switch s.id {
+		case secImport:
+			g, err := countImportedGlobals(s.body)
+			if err != nil {
+				return res, err
+			}
+			importedGlobals = g
+		case secGlobal:
+			sr := &wreader{b: s.body}
+			globalCount = sr.u32()
+			globals = s.body[sr.off:]
+			if sr.err != nil {
+				return res, fmt.Errorf("%w: global section: %w", errInstrument, sr.err)
+			}
+		case secExport:
+			sr := &wreader{b: s.body}
+			exportCount = sr.u32()
+			exports = s.body[sr.off:]
+			for range exportCount {
+				name := sr.name()
+				sr.byte()
+				sr.u32()
+				if name == stopGlobalExport || name == startFuncExport {
+					return res, fmt.Errorf("%w: the module exports the reserved name %s", errInstrument, name)
+				}
+			}
+			if sr.err != nil {
+				return res, fmt.Errorf("%w: export section: %w", errInstrument, sr.err)
+			}
+		case secStart:
+			sr := &wreader{b: s.body}
+			startFunc = int64(sr.u32())
+			if sr.err != nil {
+				return res, fmt.Errorf("%w: start section: %w", errInstrument, sr.err)
+			}
+		}
+	}
+	stopIdx := importedGlobals + globalCount
+
+	// New global: mutable i32 initialised to 0.
+	globalSec := binary.AppendUvarint(nil, uint64(globalCount+1))
+	globalSec = append(globalSec, globals...)
+	globalSec = append(globalSec, 0x7f, 0x01, 0x41, 0x00, 0x0b)
+	// Exports: the stop global and, if any, the former start function.
+	added := uint32(1)
+	if startFunc >= 0 {
+		added++
+	}
+	exportSec := binary.AppendUvarint(nil, uint64(exportCount+added))
+	exportSec = append(exportSec, exports...)
+	exportSec = appendName(exportSec, stopGlobalExport)
+	exportSec = append(exportSec, extGlobal)
+	exportSec = binary.AppendUvarint(exportSec, uint64(stopIdx))
+	if startFunc >= 0 {
+		exportSec = appendName(exportSec, startFuncExport)
+		exportSec = append(exportSec, extFunc)
+		exportSec = binary.AppendUvarint(exportSec, uint64(startFunc))
+		res.hasStart = true
+	}
+
+	out := make([]byte, 0, len(wasm)+len(wasm)/8+64)
+	out = append(out, wasm[:8]...)
+	wroteGlobal, wroteExport := false, false
+	// order is the position of known sections in the binary order; the
+	// global and export sections go before the first section that must
+	// follow them.
+	order := func(id byte) int {
+		switch id {
+		case secDataCount:
+			return 9 // after element (9), before code (10)
+		case secCode:
+			return 10
+		case 11:
+			return 11
+		case 13: // tag: between memory and global
+			return 5
+		}
+		return int(id)
+	}
+	appendSec := func(id byte, body []byte) {
+		out = append(out, id)
+		out = binary.AppendUvarint(out, uint64(len(body)))
+		out = append(out, body...)
+	}
+	for _, s := range secs {
+		if s.id != secCustom {
+			if !wroteGlobal && order(s.id) > secGlobal {
+				appendSec(secGlobal, globalSec)
+				wroteGlobal = true
+			}
+			if !wroteExport && order(s.id) > secExport {
+				appendSec(secExport, exportSec)
+				wroteExport = true
+			}
+		}
+		switch {
+		case s.id == secGlobal || s.id == secExport || s.id == secStart:
+			continue // rewritten (start: dropped)
+		case s.id == secCustom:
+			nr := &wreader{b: s.body}
+			if strings.HasPrefix(nr.name(), ".debug_") {
+				continue
+			}
+			appendSec(s.id, s.body)
+		case s.id == secCode:
+			body, err := instrumentCode(s.body, stopIdx)
+			if err != nil {
+				return res, err
+			}
+			appendSec(s.id, body)
+		default:
+			appendSec(s.id, s.body)
+		}
+	}
+	if !wroteGlobal {
+		appendSec(secGlobal, globalSec)
+	}
+	if !wroteExport {
+		appendSec(secExport, exportSec)
+	}
+	res.wasm = out
+	return res, nil
+}
+
+// countImportedGlobals returns the number of imported globals.
+func countImportedGlobals(b []byte) (globals uint32, err error) {
+	r := &wreader{b: b}
+	n := r.u32()
+	for i := uint32(0); i < n && r.err == nil; i++ {
+		r.name()
+		r.name()
+		switch r.byte() {
+		case extFunc:
+			r.u32()
+		case extTable:
+			r.byte()
+			r.limits()
+		case extMemory:
+			r.limits()
+		case extGlobal:
+			r.byte()
+			r.byte()
+			globals++
+		case extTag:
+			r.byte()
+			r.u32()
+		default:
+			r.err = errors.New("unknown import kind")
+		}
+	}
+	if r.err != nil {
+		return 0, fmt.Errorf("%w: import section: %w", errInstrument, r.err)
+	}
+	return globals, nil
+}
+
+// instrumentCode rewrites the code section: each function body gets the
+// stop check after every loop instruction.
+func instrumentCode(b []byte, stopIdx uint32) ([]byte, error) {
+	r := &wreader{b: b}
+	n := r.u32()
+	out := make([]byte, 0, len(b)+len(b)/8)
+	out = binary.AppendUvarint(out, uint64(n))
+	check := append([]byte{0x23}, binary.AppendUvarint(nil, uint64(stopIdx))...)
+	check = append(check, 0x04, 0x40, 0x00, 0x0b) // if (empty) unreachable end
+	var fn []byte
+	for i := uint32(0); i < n; i++ {
+		size := r.u32()
+		body := r.take(int(size))
+		if r.err != nil {
+			return nil, fmt.Errorf("%w: code section: function %d: %w", errInstrument, i, r.err)
+		}
+		var err error
+		fn, err = instrumentBody(fn[:0], body, check)
+		if err != nil {
+			return nil, fmt.Errorf("%w: function %d: %w", errInstrument, i, err)
+		}
+		out = binary.AppendUvarint(out, uint64(len(fn)))
+		out = append(out, fn...)
+	}
+	if r.err != nil || r.off != len(b) {
+		return nil, fmt.Errorf("%w: code section: malformed", errInstrument)
+	}
+	return out, nil
+}
+
+// instrumentBody copies one function body to dst, inserting check after
+// each loop's block type.
+func instrumentBody(dst, body, check []byte) ([]byte, error) {
+	r := &wreader{b: body}
+	groups := r.u32()
+	for i := uint32(0); i < groups && r.err == nil; i++ {
+		r.u32()
+		r.byte()
+	}
+	from := 0 // start of the bytes not yet copied to dst
+	for r.off < len(body) && r.err == nil {
+		op := r.byte()
+		switch {
+		case op == 0x03: // loop
+			r.blockType()
+			dst = append(dst, body[from:r.off]...)
+			dst = append(dst, check...)
+			from = r.off
+		case op == 0x02 || op == 0x04: // block, if
+			r.blockType()
+		case op == 0x00, op == 0x01, op == 0x05, op == 0x0b, op == 0x0f, op == 0x1a, op == 0x1b,
+			op >= 0x45 && op <= 0xc4, op == 0xd1:
+			// no immediates
+		case op == 0x0c, op == 0x0d, op == 0x10, op == 0x12, // br, br_if, call, return_call
+			op >= 0x20 && op <= 0x26, // local.*, global.*, table.get/set
+			op == 0x3f, op == 0x40,   // memory.size/grow (memory index)
+			op == 0xd2, // ref.func
+			op == 0x08: // throw
+			r.u32()
+		case op == 0x0e: // br_table
+			n := r.u32()
+			for j := uint32(0); j <= n && r.err == nil; j++ {
+				r.u32()
+			}
+		case op == 0x11, op == 0x13: // call_indirect, return_call_indirect
+			r.u32()
+			r.u32()
+		case op == 0x1c: // select t*
+			n := r.u32()
+			r.take(int(n))
+		case op >= 0x28 && op <= 0x3e: // loads and stores
+			r.memarg()
+		case op == 0x41: // i32.const
+			r.sleb()
+		case op == 0x42: // i64.const
+			r.sleb()
+		case op == 0x43:
+			r.take(4)
+		case op == 0x44:
+			r.take(8)
+		case op == 0xd0: // ref.null
+			r.byte()
+		case op == 0xfc:
+			misc(r)
+		case op == 0xfd:
+			simd(r)
+		case op == 0xfe:
+			if sub := r.u32(); sub == 0x03 { // atomic.fence
+				r.byte()
+			} else {
+				r.memarg()
+			}
+		default:
+			return nil, fmt.Errorf("opcode 0x%02x at %d not supported", op, r.off-1)
+		}
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return append(dst, body[from:]...), nil
+}
+
+// misc skips the immediates of a 0xfc-prefixed instruction.
+func misc(r *wreader) {
+	switch sub := r.u32(); {
+	case sub <= 7: // saturating truncations
+	case sub == 8: // memory.init
+		r.u32()
+		r.u32()
+	case sub == 9, sub == 13, sub == 15, sub == 16, sub == 17: // data.drop, elem.drop, table.grow/size/fill
+		r.u32()
+	case sub == 10, sub == 12, sub == 14: // memory.copy, table.init, table.copy
+		r.u32()
+		r.u32()
+	case sub == 11: // memory.fill
+		r.u32()
+	default:
+		r.err = fmt.Errorf("0xfc %d not supported", sub)
+	}
+}
+
+// simd skips the immediates of a 0xfd-prefixed instruction.
+func simd(r *wreader) {
+	switch sub := r.u32(); {
+	case sub <= 11, sub == 92, sub == 93: // loads, stores, load zero
+		r.memarg()
+	case sub == 12, sub == 13: // v128.const, i8x16.shuffle
+		r.take(16)
+	case sub >= 21 && sub <= 34: // extract/replace lane
+		r.byte()
+	case sub >= 84 && sub <= 91: // load/store lane
+		r.memarg()
+		r.byte()
+	}
+}
+
+// wreader reads the wasm binary encoding; the first failure is sticky.
+type wreader struct {
+	b   []byte
+	off int
+	err error
+}
+
+var errTruncated = errors.New("truncated")
+
+func (r *wreader) byte() byte {
+	if r.err != nil || r.off >= len(r.b) {
+		r.err = errTruncated
+		return 0
+	}
+	c := r.b[r.off]
+	r.off++
+	return c
+}
+
+func (r *wreader) take(n int) []byte {
+	if r.err != nil || n < 0 || n > len(r.b)-r.off {
+		r.err = errTruncated
+		return nil
+	}
+	s := r.b[r.off : r.off+n]
+	r.off += n
+	return s
+}
+
+func (r *wreader) u32() uint32 {
+	var v uint64
+	for shift := 0; shift < 35; shift += 7 {
+		c := r.byte()
+		v |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			if v > 1<<32-1 {
+				r.err = errors.New("u32 overflows")
+			}
+			return uint32(v)
+		}
+	}
+	r.err = errors.New("u32 too long")
+	return 0
+}
+
+// sleb skips a signed LEB128 of up to 64 bits.
+func (r *wreader) sleb() {
+	for i := 0; i < 10; i++ {
+		if r.byte() < 0x80 {
+			return
+		}
+	}
+	r.err = errors.New("integer too long")
+}
+
+func (r *wreader) name() string { return string(r.take(int(r.u32()))) }
+
+func (r *wreader) memarg() {
+	align := r.u32()
+	if align&0x40 != 0 { // multi-memory: memory index follows
+		r.u32()
+	}
+	r.u32()
+}
+
+func (r *wreader) limits() {
+	flags := r.byte()
+	r.u32()
+	if flags&1 != 0 {
+		r.u32()
+	}
+}
+
+// blockType skips a block type: empty, a value type or a type index (s33).
+func (r *wreader) blockType() {
+	c := r.byte()
+	if c == 0x40 || c >= 0x6f && c <= 0x7f {
+		return
+	}
+	r.off--
+	r.sleb()
+}
+
+func appendName(dst []byte, s string) []byte {
+	return append(binary.AppendUvarint(dst, uint64(len(s))), s...)
+}

@@ -1,0 +1,160 @@
+package smartengine
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/tetratelabs/wazero"
+
+	"github.com/gofluvio/fluvio/internal/fixtures"
+)
+
+// withSection inserts a section before the code section (the last one
+// assemble writes).
+func withSection(t testing.TB, wasm []byte, id byte, body []byte) []byte {
+	t.Helper()
+	r := &wreader{b: wasm, off: 8}
+	for r.off < len(wasm) {
+		start := r.off
+		sid := r.byte()
+		r.take(int(r.u32()))
+		require.NoError(t, r.err)
+		if sid == secCode {
+			out := append([]byte{}, wasm[:start]...)
+			out = wasmSection(out, id, body)
+			return append(out, wasm[start:]...)
+		}
+	}
+	t.Fatal("no code section")
+	return nil
+}
+
+var endlessLoop = []byte{opLoop, blockTypeNil, opBr, 0, opEnd}
+
+// TestEndlessStartHitsDeadline: a module whose start section or
+// _initialize never returns fails NewChain with ErrTimeout, and the engine
+// keeps working.
+func TestEndlessStartHitsDeadline(t *testing.T) {
+	e := newEngine(t, Config{CallTimeout: 200 * time.Millisecond})
+	ctx := context.Background()
+	filter := wasmFunc{name: "filter", typ: typeABI, body: i32c(0)}
+	imports := [][2]string{{"env", "copy_records"}}
+	startSection := assemble(imports, 1, []wasmFunc{allocFunc, filter, {typ: typeNullary, body: endlessLoop}})
+	startSection = withSection(t, startSection, secStart, uleb(nil, 3)) // import 0, alloc 1, filter 2, loop 3
+	tests := []struct {
+		name string
+		wasm []byte
+	}{
+		{name: "start section", wasm: startSection},
+		{name: "_initialize", wasm: assemble(imports, 1, []wasmFunc{allocFunc, filter, {name: "_initialize", typ: typeNullary, body: endlessLoop}})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := e.Compile(ctx, tt.wasm)
+			require.NoError(t, err)
+			start := time.Now()
+			_, err = e.NewChain(ctx, 25, Invocation{Module: m})
+			require.ErrorIs(t, err, ErrTimeout)
+			require.Less(t, time.Since(start), 5*time.Second)
+		})
+	}
+	c := newChain(t, e, Invocation{Module: compileFixture(t, e, "filter-on-a.wasm")})
+	out, _, err := c.Process(ctx, 0, 0, section("a", "b"))
+	require.NoError(t, err)
+	require.Equal(t, []string{"a"}, values(t, out))
+}
+
+// TestStartAndInitializeRun: the former start section and _initialize run
+// once, in that order, before the first call.
+func TestStartAndInitializeRun(t *testing.T) {
+	e := newEngine(t, Config{})
+	ctx := context.Background()
+	// memory[0] = memory[0]*2 + k: start (k=1) then _initialize (k=2) gives 4.
+	step := func(k int32) []byte {
+		b := i32c(0)
+		b = append(b, i32c(0)...)
+		b = append(b, 0x28, 2, 0) // i32.load
+		b = append(b, i32c(2)...)
+		b = append(b, 0x6c) // i32.mul
+		b = append(b, i32c(k)...)
+		b = append(b, 0x6a)          // i32.add
+		return append(b, 0x36, 2, 0) // i32.store
+	}
+	// filter returns -memory[0], which the engine reports as a return code.
+	neg := append(i32c(0), i32c(0)...)
+	neg = append(neg, 0x28, 2, 0, 0x6b) // 0 - mem[0]
+	wasm := assemble([][2]string{{"env", "copy_records"}}, 1, []wasmFunc{
+		allocFunc,
+		{name: "filter", typ: typeABI, body: neg},
+		{typ: typeNullary, body: step(1)},
+		{name: "_initialize", typ: typeNullary, body: step(2)},
+	})
+	wasm = withSection(t, wasm, secStart, uleb(nil, 3))
+	m, err := e.Compile(ctx, wasm)
+	require.NoError(t, err)
+	c := newChain(t, e, Invocation{Module: m})
+	_, _, err = c.Process(ctx, 0, 0, section("a"))
+	var rc *ReturnCodeError
+	require.ErrorAs(t, err, &rc)
+	require.Equal(t, int32(-4), rc.Code)
+}
+
+func TestInstrumentRefusesReservedExport(t *testing.T) {
+	wasm := assemble(nil, 1, []wasmFunc{{name: stopGlobalExport, typ: typeNullary}})
+	_, err := instrument(wasm)
+	require.ErrorIs(t, err, errInstrument)
+	e := newEngine(t, Config{})
+	_, err = e.Compile(context.Background(), wasm)
+	require.ErrorIs(t, err, ErrCompile)
+}
+
+func TestInstrumentAddsOneCheckPerLoop(t *testing.T) {
+	body := append(append([]byte{}, endlessLoop...), opLoop, blockTypeNil, opEnd)
+	wasm := assemble(nil, 1, []wasmFunc{{name: "f", typ: typeNullary, body: body}})
+	res, err := instrument(wasm)
+	require.NoError(t, err)
+	check := []byte{0x23, 0, 0x04, 0x40, 0x00, 0x0b}
+	require.Equal(t, 2, bytes.Count(res.wasm, check))
+	require.False(t, res.hasStart)
+}
+
+func instrumentSeeds(f *testing.F) {
+	f.Add(loopingFilter())
+	f.Add(outputFilter(0, 5, 0))
+	f.Add(assemble(nil, 1, []wasmFunc{{typ: typeNullary, body: append(i32c(-5), 0x1a)}}))
+	dir := filepath.Dir(fixtures.Path(f, "smartmodules", "filter-on-a.wasm"))
+	for _, name := range []string{"filter-on-a.wasm", "map-uppercase.wasm", "aggregate-concat.wasm"} {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err == nil {
+			f.Add(b)
+		}
+	}
+}
+
+// FuzzInstrument: instrument never panics, and whatever wazero accepts
+// stays acceptable once instrumented.
+func FuzzInstrument(f *testing.F) {
+	instrumentSeeds(f)
+	ctx := context.Background()
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	f.Cleanup(func() { _ = rt.Close(ctx) })
+	f.Fuzz(func(t *testing.T, wasm []byte) {
+		res, err := instrument(wasm)
+		if err != nil {
+			return
+		}
+		require.LessOrEqual(t, len(res.wasm), 2*len(wasm)+128)
+		orig, err := rt.CompileModule(ctx, wasm)
+		if err != nil {
+			return
+		}
+		_ = orig.Close(ctx)
+		inst, err := rt.CompileModule(ctx, res.wasm)
+		require.NoError(t, err, "instrumented module no longer compiles")
+		_ = inst.Close(ctx)
+	})
+}
