@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofluvio/fluvio/cluster/protocol"
@@ -88,6 +89,13 @@ type partitionQueue struct {
 	partition uint32
 	queue     []*pendingBatch
 	draining  bool
+
+	// The leader's connection, used by the drainer only; a failed request
+	// marks it stale so the next one looks the leader up again.
+	sock    *socket
+	version int16
+	stale   atomic.Bool
+	head    *protocol.ProduceRequest
 }
 
 // pendingBatch accumulates records already encoded into its buffer after
@@ -294,13 +302,15 @@ func (p *Producer) drain(pq *partitionQueue) {
 		clear(pq.queue[n:])
 		pq.queue = pq.queue[:n]
 		p.mu.Unlock()
-		p.send(pq.partition, slices.Clone(batches))
+		p.send(pq, slices.Clone(batches))
 	}
 }
 
 // send writes one produce request carrying batches (one slot of p.sem
-// each) and settles them when the answer comes.
-func (p *Producer) send(partition uint32, batches []*pendingBatch) {
+// each) and settles them when the answer comes; the partition's drainer
+// calls it.
+func (p *Producer) send(pq *partitionQueue, batches []*pendingBatch) {
+	partition := pq.partition
 	size := 0
 	for _, pb := range batches {
 		if err := p.finish(pb); err != nil {
@@ -309,13 +319,19 @@ func (p *Producer) send(partition uint32, batches []*pendingBatch) {
 		}
 		size += len(pb.raw)
 	}
-	s, v, err := p.socket(context.Background(), partition)
-	if err != nil {
-		go p.retry(partition, batches, err)
-		return
+	if pq.sock == nil || pq.stale.Swap(false) || isDone(pq.sock.done) {
+		s, v, err := p.socket(context.Background(), partition)
+		if err != nil {
+			go p.retry(partition, batches, err)
+			return
+		}
+		pq.sock, pq.version = s, v
 	}
-	head := p.head(partition)
-	err = s.startFunc(p.c.opts.RequestTimeout, func(corr int32) [][]byte {
+	if pq.head == nil {
+		pq.head = p.head(partition)
+	}
+	s, v, head := pq.sock, pq.version, pq.head
+	err := s.startFunc(p.c.opts.RequestTimeout, func(corr int32) [][]byte {
 		h := protocol.RequestHeader{APIKey: protocol.KeyProduce, APIVersion: v, CorrelationID: corr, ClientID: s.clientID}
 		frame, split := protocol.AppendProduceFrame(make([]byte, 0, 128), &h, head, size)
 		bufs := make([][]byte, 0, len(batches)+2)
@@ -338,14 +354,27 @@ func (p *Producer) send(partition uint32, batches []*pendingBatch) {
 		} else {
 			err = fmt.Errorf("produce to %s-%d: %w", p.topic, partition, err)
 		}
-		if err != nil && retriable && p.cfg.Delivery == AtLeastOnce {
-			go p.retry(partition, batches, err)
-			return
+		if err != nil {
+			pq.stale.Store(true)
+			if retriable && p.cfg.Delivery == AtLeastOnce {
+				go p.retry(partition, batches, err)
+				return
+			}
 		}
 		p.settle(batches, err)
 	})
 	if err != nil {
+		pq.stale.Store(true)
 		go p.retry(partition, batches, fmt.Errorf("produce to %s-%d: %w", p.topic, partition, err))
+	}
+}
+
+func isDone(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
 	}
 }
 
