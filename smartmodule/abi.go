@@ -78,6 +78,7 @@ func call(ptr, size int32, do func([]byte) (int32, []byte)) int32 {
 	if out != nil {
 		emit(out)
 	}
+	recycleInput(in)
 	return rc
 }
 

@@ -289,8 +289,7 @@ type output struct {
 }
 
 func newOutput(sizeHint int) *output {
-	o := &output{buf: make([]byte, 4, 4+sizeHint)}
-	return o
+	return &output{buf: append(outputBuffer(4+sizeHint), 0, 0, 0, 0)}
 }
 
 // finish appends the error (if any) and, for aggregate, the accumulator,

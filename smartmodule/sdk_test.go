@@ -150,3 +150,36 @@ func FuzzDecodeInput(f *testing.F) {
 		}
 	})
 }
+
+// TestBuffersReusedAcrossCalls: the ABI path (alloc, write, filter,
+// dealloc or not) gives each call its own correct output while input and
+// output buffers are recycled, and a freed output is not handed out while
+// the host still holds the current one.
+func TestBuffersReusedAcrossCalls(t *testing.T) {
+	write := func(in []byte) int32 {
+		p := allocate(int32(len(in)))
+		copy(pinned[p], in)
+		return p
+	}
+	inputs := []string{specV22, specV25, specV22}
+	var prevIn int32
+	for i, in := range inputs {
+		b := unhex(t, in)
+		version := int32(22)
+		if in == specV25 {
+			version = 25
+		}
+		p := write(b)
+		if i > 0 {
+			require.Equal(t, prevIn, p, "call %d: the last input buffer is reused", i)
+		}
+		prevIn = p
+		rc := Filter(p, int32(len(b)), version, containsA)
+		require.Equal(t, int32(2), rc)
+		require.Equal(t, specOutput, hex.EncodeToString(lastOutput), "call %d", i)
+		if i == 1 { // the host frees this one; the next output may reuse it
+			release(addr(lastOutput))
+			require.Nil(t, lastOutput)
+		}
+	}
+}
