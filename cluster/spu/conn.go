@@ -48,6 +48,7 @@ func (c *conn) serve() {
 		c.wg.Wait()
 	}()
 	fr := &frameReader{rd: c.nc, limit: c.s.cfg.MaxFrameSize}
+	held := 0 // request bytes answered since the last write
 	for {
 		frame, err := fr.next()
 		if err != nil {
@@ -65,8 +66,11 @@ func (c *conn) serve() {
 			return
 		}
 		// Answers wait while more requests are already here, so a
-		// pipelining client gets them in one write.
-		if !fr.buffered() {
+		// pipelining client gets them in one write; but not for long,
+		// or a client waiting for them to send more would stall.
+		held += len(frame)
+		if !fr.buffered() || held >= maxHeldRequestBytes {
+			held = 0
 			if err := c.flushReplies(); err != nil {
 				return
 			}
@@ -233,8 +237,12 @@ func (c *conn) respond(corr int32, version int16, body protocol.Message) error {
 	return c.writeLocked()
 }
 
-// maxHeldReplies bounds the replies held back by reply.
-const maxHeldReplies = 64 << 10
+// maxHeldReplies bounds the replies held back by reply, and
+// maxHeldRequestBytes the requests they answer.
+const (
+	maxHeldReplies      = 64 << 10
+	maxHeldRequestBytes = 64 << 10
+)
 
 // reply queues the answer of a request the read loop handled; serve writes
 // the queued answers once no further request is buffered.
