@@ -55,11 +55,11 @@ type ProducerConfig struct {
 // at a time writes, in order, while up to MaxInFlight batches await
 // acknowledgement. It is safe for concurrent use.
 //
-// Why no sender goroutine? A batch goes out from the goroutine that
-// completes it when nothing is queued ahead (Linger < 0, Flush, the linger
-// timer), or from a drainer started for the queue when Send fills a batch,
-// which then also takes the batches queued behind it into the same request;
-// acknowledgements are settled on the connection's read loop. A record sent
+// Why no sender goroutine? The goroutine that completes a batch (Send when
+// the batch is full or Linger < 0, Flush, the linger timer) writes it
+// itself unless another is already draining the partition, which then
+// takes the batches queued behind it into the same request.
+// Acknowledgements are settled on the connection's read loop. A record sent
 // and flushed on its own so costs one write and one wake-up, not a chain of
 // goroutine hand-offs.
 type Producer struct {
@@ -73,6 +73,7 @@ type Producer struct {
 	mu      sync.Mutex
 	pending map[uint32]*pendingBatch
 	parts   map[uint32]*partitionQueue
+	room    *sync.Cond // on mu: a drainer took batches from its queue
 	closed  bool
 
 	fmu      sync.Mutex
@@ -194,7 +195,7 @@ func (p *Producer) SendToPartition(ctx context.Context, partition uint32, rec pr
 		pb = &pendingBatch{first: now, buf: p.getBuf()}
 		p.pending[partition] = pb
 		if p.cfg.Linger > 0 {
-			pb.timer = time.AfterFunc(p.cfg.Linger, func() { p.flushPartition(partition, pb, true) })
+			pb.timer = time.AfterFunc(p.cfg.Linger, func() { p.flushPartition(partition, pb) })
 		}
 	}
 	rec.TimestampDelta = now.Sub(pb.first).Milliseconds()
@@ -202,14 +203,10 @@ func (p *Producer) SendToPartition(ctx context.Context, partition uint32, rec pr
 	*pb.buf = protocol.AppendRecord(*pb.buf, &rec)
 	pb.count++
 	pb.lastTS = rec.TimestampDelta
-	linger := p.cfg.Linger < 0
-	full := linger || len(*pb.buf)-batchRoom >= p.cfg.BatchSize
+	full := p.cfg.Linger < 0 || len(*pb.buf)-batchRoom >= p.cfg.BatchSize
 	p.mu.Unlock()
 	if full {
-		// A record sent alone goes out from here; a full batch of a
-		// stream of records is written by a drainer, so Send goes on
-		// encoding the next batch meanwhile.
-		p.flushPartition(partition, pb, linger)
+		p.flushPartition(partition, pb)
 	}
 	return nil
 }
@@ -235,9 +232,17 @@ func (p *Producer) putBuf(b *[]byte) {
 }
 
 // flushPartition queues pb if it is still the partition's pending batch;
-// queuing under p.mu keeps batch order. Unless a drainer runs for the
-// partition, the queue is drained here (sync) or by a new drainer.
-func (p *Producer) flushPartition(partition uint32, pb *pendingBatch, sync bool) {
+// queuing under p.mu keeps batch order. Unless another goroutine drains the
+// partition's queue, the caller does: Send writes the batch it filled
+// itself, and waits there while MaxInFlight batches await acknowledgement.
+// Behind a drainer the queue holds at most maxQueued batches; a caller
+// that finds it full waits for room.
+//
+// Why write from Send? On two cores a sender goroutine only adds a wake-up
+// per batch and a thread competing with the encoder and the SPU; measured,
+// writing from Send was as fast for 16 KiB batches and keeps memory
+// bounded by MaxInFlight without a separate limit.
+func (p *Producer) flushPartition(partition uint32, pb *pendingBatch) {
 	p.mu.Lock()
 	if p.pending[partition] != pb {
 		p.mu.Unlock()
@@ -252,6 +257,12 @@ func (p *Producer) flushPartition(partition uint32, pb *pendingBatch, sync bool)
 		pq = &partitionQueue{partition: partition}
 		p.parts[partition] = pq
 	}
+	for pq.draining && len(pq.queue) >= p.maxQueued() {
+		if p.room == nil {
+			p.room = sync.NewCond(&p.mu)
+		}
+		p.room.Wait()
+	}
 	pq.queue = append(pq.queue, pb)
 	p.addInflight(1)
 	if pq.draining {
@@ -260,12 +271,11 @@ func (p *Producer) flushPartition(partition uint32, pb *pendingBatch, sync bool)
 	}
 	pq.draining = true
 	p.mu.Unlock()
-	if sync {
-		p.drain(pq)
-	} else {
-		go p.drain(pq)
-	}
+	p.drain(pq)
 }
+
+// maxQueued bounds the batches queued behind a partition's drainer.
+func (p *Producer) maxQueued() int { return 4 * p.cfg.MaxInFlight }
 
 // drain writes the partition's queued batches in order, several to a
 // request when several are queued, until the queue is empty.
@@ -301,6 +311,9 @@ func (p *Producer) drain(pq *partitionQueue) {
 		n := copy(pq.queue, pq.queue[len(batches):])
 		clear(pq.queue[n:])
 		pq.queue = pq.queue[:n]
+		if p.room != nil {
+			p.room.Broadcast()
+		}
 		p.mu.Unlock()
 		p.send(pq, slices.Clone(batches))
 	}
@@ -446,7 +459,7 @@ func (p *Producer) Flush(ctx context.Context) error {
 	}
 	p.mu.Unlock()
 	for part, pb := range parts {
-		p.flushPartition(part, pb, true)
+		p.flushPartition(part, pb)
 	}
 	p.fmu.Lock()
 	var idle chan struct{}
