@@ -55,13 +55,13 @@ type ProducerConfig struct {
 // at a time writes, in order, while up to MaxInFlight batches await
 // acknowledgement. It is safe for concurrent use.
 //
-// Why no sender goroutine? The goroutine that completes a batch (Send when
-// the batch is full or Linger < 0, Flush, the linger timer) writes it
-// itself unless another is already draining the partition, which then
-// takes the batches queued behind it into the same request.
-// Acknowledgements are settled on the connection's read loop. A record sent
-// and flushed on its own so costs one write and one wake-up, not a chain of
-// goroutine hand-offs.
+// Why no sender goroutine? A record sent alone (Linger < 0), Flush and the
+// linger timer write from their own goroutine; a batch filled by Send is
+// written by a drainer goroutine that lives while the queue is not empty
+// and puts every batch queued behind a request in flight into its next
+// request. Acknowledgements are settled on the connection's read loop. A
+// record sent and flushed on its own so costs one write and one wake-up,
+// not a chain of goroutine hand-offs.
 type Producer struct {
 	c           *Client
 	topic       string
@@ -73,14 +73,16 @@ type Producer struct {
 	mu      sync.Mutex
 	pending map[uint32]*pendingBatch
 	parts   map[uint32]*partitionQueue
-	room    *sync.Cond // on mu: a drainer took batches from its queue
+	cond    *sync.Cond // on mu: room in a queue, or a request answered
 	closed  bool
+
+	sentReqs    int // requests written and not settled
+	sentBatches int // their batches
 
 	fmu      sync.Mutex
 	inflight int           // batches handed to a queue and not yet settled
 	idle     chan struct{} // closed when inflight drops to 0 (made by a waiting Flush)
 	errs     []error
-	sem      chan struct{}
 	bufs     sync.Pool // *[]byte batch buffers
 }
 
@@ -156,7 +158,8 @@ func (c *Client) Producer(ctx context.Context, topic string, cfgs ...ProducerCon
 	}
 	p := &Producer{c: c, topic: topic, cfg: cfg, codec: codec, partitions: spec.Partitions(),
 		partitioner: cfg.Partitioner, pending: map[uint32]*pendingBatch{}, parts: map[uint32]*partitionQueue{},
-		sem: make(chan struct{}, cfg.MaxInFlight)}
+	}
+	p.cond = sync.NewCond(&p.mu)
 	if p.partitioner == nil {
 		p.partitioner = &DefaultPartitioner{}
 	}
@@ -195,7 +198,7 @@ func (p *Producer) SendToPartition(ctx context.Context, partition uint32, rec pr
 		pb = &pendingBatch{first: now, buf: p.getBuf()}
 		p.pending[partition] = pb
 		if p.cfg.Linger > 0 {
-			pb.timer = time.AfterFunc(p.cfg.Linger, func() { p.flushPartition(partition, pb) })
+			pb.timer = time.AfterFunc(p.cfg.Linger, func() { p.flushPartition(partition, pb, true) })
 		}
 	}
 	rec.TimestampDelta = now.Sub(pb.first).Milliseconds()
@@ -203,10 +206,11 @@ func (p *Producer) SendToPartition(ctx context.Context, partition uint32, rec pr
 	*pb.buf = protocol.AppendRecord(*pb.buf, &rec)
 	pb.count++
 	pb.lastTS = rec.TimestampDelta
-	full := p.cfg.Linger < 0 || len(*pb.buf)-batchRoom >= p.cfg.BatchSize
+	alone := p.cfg.Linger < 0
+	full := alone || len(*pb.buf)-batchRoom >= p.cfg.BatchSize
 	p.mu.Unlock()
 	if full {
-		p.flushPartition(partition, pb)
+		p.flushPartition(partition, pb, alone)
 	}
 	return nil
 }
@@ -232,17 +236,13 @@ func (p *Producer) putBuf(b *[]byte) {
 }
 
 // flushPartition queues pb if it is still the partition's pending batch;
-// queuing under p.mu keeps batch order. Unless another goroutine drains the
-// partition's queue, the caller does: Send writes the batch it filled
-// itself, and waits there while MaxInFlight batches await acknowledgement.
-// Behind a drainer the queue holds at most maxQueued batches; a caller
-// that finds it full waits for room.
-//
-// Why write from Send? On two cores a sender goroutine only adds a wake-up
-// per batch and a thread competing with the encoder and the SPU; measured,
-// writing from Send was as fast for 16 KiB batches and keeps memory
-// bounded by MaxInFlight without a separate limit.
-func (p *Producer) flushPartition(partition uint32, pb *pendingBatch) {
+// queuing under p.mu keeps batch order. Unless a drainer already works on
+// the partition's queue, one starts: the caller itself when sync (a record
+// sent alone, Flush, the linger timer: nothing to overlap with), else a
+// goroutine, so Send goes on encoding while batches are written. Behind a
+// drainer the queue holds at most maxQueued batches; a caller that finds
+// it full waits for room.
+func (p *Producer) flushPartition(partition uint32, pb *pendingBatch, sync bool) {
 	p.mu.Lock()
 	if p.pending[partition] != pb {
 		p.mu.Unlock()
@@ -258,10 +258,7 @@ func (p *Producer) flushPartition(partition uint32, pb *pendingBatch) {
 		p.parts[partition] = pq
 	}
 	for pq.draining && len(pq.queue) >= p.maxQueued() {
-		if p.room == nil {
-			p.room = sync.NewCond(&p.mu)
-		}
-		p.room.Wait()
+		p.cond.Wait()
 	}
 	pq.queue = append(pq.queue, pb)
 	p.addInflight(1)
@@ -271,57 +268,60 @@ func (p *Producer) flushPartition(partition uint32, pb *pendingBatch) {
 	}
 	pq.draining = true
 	p.mu.Unlock()
-	p.drain(pq)
+	if sync {
+		p.drain(pq)
+	} else {
+		go p.drain(pq)
+	}
 }
 
 // maxQueued bounds the batches queued behind a partition's drainer.
 func (p *Producer) maxQueued() int { return 4 * p.cfg.MaxInFlight }
 
-// drain writes the partition's queued batches in order, several to a
-// request when several are queued, until the queue is empty.
+// maxInFlightRequests bounds the produce requests of a producer awaiting
+// their answer. Batches that complete meanwhile queue up and leave
+// together in the next request.
+//
+// Why? Every request costs a write, a read, a reply and a wake-up at each
+// end. While the SPU keeps up, each batch leaves at once; when it falls
+// behind, requests grow instead of multiplying.
+const maxInFlightRequests = 4
+
+// drain writes the partition's queued batches in order, as many to a
+// request as are queued (within MaxInFlight and the request limits), until
+// the queue is empty.
 func (p *Producer) drain(pq *partitionQueue) {
-	var batches []*pendingBatch
+	maxReqs := min(maxInFlightRequests, p.cfg.MaxInFlight)
+	p.mu.Lock()
 	for {
-		p.sem <- struct{}{} // a slot for the first batch
-		p.mu.Lock()
+		for len(pq.queue) > 0 && (p.sentReqs >= maxReqs || p.sentBatches >= p.cfg.MaxInFlight) {
+			p.cond.Wait()
+		}
 		if len(pq.queue) == 0 {
 			pq.draining = false
 			p.mu.Unlock()
-			<-p.sem
 			return
 		}
-		batches = append(batches[:0], pq.queue[0])
-		size := len(*pq.queue[0].buf)
-		for _, pb := range pq.queue[1:] {
-			if len(batches) == maxRequestBatches || size+len(*pb.buf) > maxRequestBytes {
-				break
-			}
-			acquired := false
-			select {
-			case p.sem <- struct{}{}:
-				acquired = true
-			default:
-			}
-			if !acquired {
-				break
-			}
-			batches = append(batches, pb)
-			size += len(*pb.buf)
+		k, size := 1, len(*pq.queue[0].buf)
+		for k < len(pq.queue) && k < maxRequestBatches && p.sentBatches+k < p.cfg.MaxInFlight && size+len(*pq.queue[k].buf) <= maxRequestBytes {
+			size += len(*pq.queue[k].buf)
+			k++
 		}
-		n := copy(pq.queue, pq.queue[len(batches):])
+		batches := slices.Clone(pq.queue[:k])
+		n := copy(pq.queue, pq.queue[k:])
 		clear(pq.queue[n:])
 		pq.queue = pq.queue[:n]
-		if p.room != nil {
-			p.room.Broadcast()
-		}
+		p.sentReqs++
+		p.sentBatches += k
+		p.cond.Broadcast() // room in the queue
 		p.mu.Unlock()
-		p.send(pq, slices.Clone(batches))
+		p.send(pq, batches)
+		p.mu.Lock()
 	}
 }
 
-// send writes one produce request carrying batches (one slot of p.sem
-// each) and settles them when the answer comes; the partition's drainer
-// calls it.
+// send writes one produce request carrying batches and settles them when
+// the answer comes; the partition's drainer calls it.
 func (p *Producer) send(pq *partitionQueue, batches []*pendingBatch) {
 	partition := pq.partition
 	size := 0
@@ -425,14 +425,18 @@ func (p *Producer) addInflight(n int) {
 	p.fmu.Unlock()
 }
 
-// settle ends batches: their slots and buffers are released and err, if
-// any, is kept for Flush.
+// settle ends the batches of one request: their in-flight slots and
+// buffers are released and err, if any, is kept for Flush.
 func (p *Producer) settle(batches []*pendingBatch, err error) {
 	for _, pb := range batches {
 		p.putBuf(pb.buf)
 		pb.buf, pb.raw = nil, nil
-		<-p.sem
 	}
+	p.mu.Lock()
+	p.sentReqs--
+	p.sentBatches -= len(batches)
+	p.cond.Broadcast()
+	p.mu.Unlock()
 	p.fmu.Lock()
 	if err != nil {
 		p.errs = append(p.errs, err)
@@ -459,7 +463,7 @@ func (p *Producer) Flush(ctx context.Context) error {
 	}
 	p.mu.Unlock()
 	for part, pb := range parts {
-		p.flushPartition(part, pb)
+		p.flushPartition(part, pb, true)
 	}
 	p.fmu.Lock()
 	var idle chan struct{}
