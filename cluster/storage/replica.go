@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -306,24 +307,58 @@ func (r *Replica) validate(batch []byte) (protocol.BatchHeader, error) {
 // under the other policies it is written to the OS. A failed write returns an
 // error wrapping ErrWrite and leaves the log as it was.
 func (r *Replica) Append(batch []byte) (int64, error) {
-	h, err := r.validate(batch)
-	if err != nil {
+	if _, err := r.validate(batch); err != nil {
 		return -1, err
 	}
+	return r.appendValid(batch)
+}
+
+// AppendSet appends the batches of set, whole batches back to back as a
+// produce request's record set carries them, with one write to the segment
+// (and one to its index): each batch is validated as Append does and gets
+// its base offset in place. The batches before the first invalid one are
+// stored and that one's error is returned with their number; base is the
+// first batch's offset. Bytes after the last whole batch are ignored, as
+// RecordSet.All does.
+func (r *Replica) AppendSet(set []byte) (base int64, stored int, err error) {
+	valid, verr := 0, error(nil)
+	for len(set)-valid >= protocol.BatchPreambleSize {
+		n := int64(int32(binary.BigEndian.Uint32(set[valid+8:])))
+		if n < protocol.BatchHeaderSize || n > int64(len(set)-valid-protocol.BatchPreambleSize) {
+			break
+		}
+		size := protocol.BatchPreambleSize + int(n)
+		if _, verr = r.validate(set[valid : valid+size]); verr != nil {
+			break
+		}
+		valid += size
+		stored++
+	}
+	if stored == 0 {
+		return -1, 0, verr
+	}
+	if base, err = r.appendValid(set[:valid]); err != nil {
+		return -1, 0, err
+	}
+	return base, stored, verr
+}
+
+// appendValid stores validated batches (one or more back to back).
+func (r *Replica) appendValid(set []byte) (int64, error) {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
 		return -1, ErrClosed
 	}
 	rolled := false
-	if s := r.active(); s.size > 0 && s.size+int64(len(batch)) > r.cfg.SegmentSize {
+	if s := r.active(); s.size > 0 && s.size+int64(len(set)) > r.cfg.SegmentSize {
 		if err := r.roll(); err != nil {
 			r.mu.Unlock()
 			return -1, err
 		}
 		rolled = true
 	}
-	base, err := r.write(batch, h)
+	base, err := r.write(set)
 	if err != nil {
 		r.mu.Unlock()
 		return -1, err
@@ -355,32 +390,50 @@ func (r *Replica) Append(batch []byte) (int64, error) {
 	return base, nil
 }
 
-// write stores the batch at the end of the active segment; r.mu is held.
-func (r *Replica) write(batch []byte, h protocol.BatchHeader) (int64, error) {
+// write stores validated batches at the end of the active segment, giving
+// them their base offsets, and indexes them; r.mu is held.
+func (r *Replica) write(set []byte) (int64, error) {
 	s := r.active()
 	base, pos := r.leo, s.size
-	protocol.SetBatchBaseOffset(batch, base)
-	if _, err := s.f.WriteAt(batch, pos); err != nil {
-		r.undo(s, pos)
-		return -1, fmt.Errorf("%w: append %d bytes to %s at %d: %v", ErrWrite, len(batch), s.logPath, pos, err)
+	next, last := base, s.lastIndexPos()
+	var idx []byte
+	var entries []IndexEntry
+	for off := 0; off < len(set); {
+		batch := set[off:]
+		protocol.SetBatchBaseOffset(batch, next)
+		if p := pos + int64(off); p > 0 && p-last >= int64(r.cfg.IndexInterval) {
+			e := IndexEntry{RelOffset: uint32(next - s.base), Position: uint32(p)}
+			idx = AppendIndexEntry(idx, e)
+			entries = append(entries, e)
+			last = p
+		}
+		next += int64(int32(binary.BigEndian.Uint32(batch[protocol.BatchPreambleSize+lastOffsetDeltaAt:]))) + 1
+		off += protocol.BatchPreambleSize + int(int32(binary.BigEndian.Uint32(batch[8:])))
 	}
-	if pos > 0 && pos-s.lastIndexPos() >= int64(r.cfg.IndexInterval) {
-		e := IndexEntry{RelOffset: uint32(base - s.base), Position: uint32(pos)}
-		b := putIndexEntry(e)
-		if _, err := s.idx.WriteAt(b[:], int64(len(s.entries)*IndexEntrySize)); err != nil {
+	if _, err := s.f.WriteAt(set, pos); err != nil {
+		r.undo(s, pos)
+		return -1, fmt.Errorf("%w: append %d bytes to %s at %d: %v", ErrWrite, len(set), s.logPath, pos, err)
+	}
+	if len(idx) > 0 {
+		if _, err := s.idx.WriteAt(idx, int64(len(s.entries)*IndexEntrySize)); err != nil {
 			r.undo(s, pos)
 			return -1, fmt.Errorf("%w: index entry in %s: %v", ErrWrite, s.indexPath, err)
 		}
-		s.entries = append(s.entries, e)
+		s.entries = append(s.entries, entries...)
 	}
-	n := int64(len(batch))
+	n := int64(len(set))
 	s.size += n
 	r.size += n
-	r.leo = base + int64(h.LastOffsetDelta) + 1
+	r.leo = next
 	s.end = r.leo
 	s.modTime = r.cfg.Now()
 	return base, nil
 }
+
+// lastOffsetDeltaAt is where last_offset_delta sits in the batch header
+// after the preamble: partition_leader_epoch (4), magic (1), crc (4),
+// attributes (2).
+const lastOffsetDeltaAt = 4 + 1 + 4 + 2
 
 // undo cuts a failed write off the active segment. Even when the truncate
 // fails, the next append writes at pos and overwrites the leftovers.
