@@ -43,6 +43,13 @@ func (c *conn) produce(h *protocol.RequestHeader, req *protocol.ProduceRequest) 
 				continue
 			}
 			pr.BaseOffset = rep.log.Offsets().LogEnd
+			if len(req.SmartModules) == 0 {
+				c.appendSet(rep, t.Name, p, pr)
+				if pr.ErrorCode.IsOK() && req.Isolation == protocol.ReadCommitted {
+					waits = append(waits, wait{rep: rep, leo: rep.log.Offsets().LogEnd, ti: ti, pi: pi})
+				}
+				continue
+			}
 			batches, code := c.produceBatches(h.APIVersion, req.SmartModules, p)
 			if !code.IsOK() {
 				pr.ErrorCode = code
@@ -100,18 +107,40 @@ func (c *conn) produce(h *protocol.RequestHeader, req *protocol.ProduceRequest) 
 	return nil
 }
 
-// produceBatches returns the batches of a partition entry to store: as sent,
-// or transformed by the request's SmartModule chain (spec smartmodule.md
-// §3.1, one chain per partition entry). A record-level error rejects the
-// whole entry; batches filtered out entirely are dropped.
+// appendSet stores the batches of a partition entry as sent, with one
+// write: those before the first batch whose codec the topic refuses (or
+// that storage finds invalid).
+func (c *conn) appendSet(rep *replica, topic string, p *protocol.PartitionProduceData, pr *protocol.PartitionProduceResponse) {
+	n, refused := 0, false
+	for batch := range p.Records.All() {
+		if hdr, err := protocol.ParseBatchHeader(batch); err == nil && !rep.cfg.Compression.Accepts(hdr.Codec()) {
+			refused = true
+			break
+		}
+		n += len(batch)
+	}
+	if n > 0 {
+		base, stored, err := rep.log.AppendSet(p.Records.Batches[:n])
+		if stored > 0 {
+			pr.BaseOffset = base
+		}
+		if err != nil {
+			pr.ErrorCode = appendError(err)
+			c.s.log.Warn("produce append failed", "topic", topic, "partition", p.PartitionIndex, "err", err)
+			return
+		}
+	}
+	if refused {
+		pr.ErrorCode = protocol.NewError(protocol.CompressionError)
+	}
+}
+
+// produceBatches returns the batches of a partition entry transformed by
+// the request's SmartModule chain (spec smartmodule.md §3.1, one chain per
+// partition entry). A record-level error rejects the whole entry; batches
+// filtered out entirely are dropped.
 func (c *conn) produceBatches(version int16, invs []protocol.SmartModuleInvocation, p *protocol.PartitionProduceData) ([][]byte, protocol.ErrorCode) {
 	var batches [][]byte
-	if len(invs) == 0 {
-		for batch := range p.Records.All() {
-			batches = append(batches, batch)
-		}
-		return batches, protocol.ErrorCode{}
-	}
 	tr, code := c.s.cfg.SmartModules.NewTransform(c.ctx, c.s, TransformRequest{Version: version, SmartModules: invs})
 	if !code.IsOK() {
 		return nil, code
