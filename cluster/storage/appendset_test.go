@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"errors"
 	"os"
 	"testing"
 
@@ -123,4 +124,45 @@ func testAppendSetWriteFailure(t *testing.T, suffix string) {
 	require.Equal(t, int64(1), base)
 	require.Equal(t, int64(6), r.Offsets().LogEnd)
 	require.Len(t, readAll(t, r), 3)
+}
+
+// FuzzAppendSet: any bytes as a record set store a prefix of whole valid
+// batches, with dense offsets, and the log reopens to the same state.
+func FuzzAppendSet(f *testing.F) {
+	var chain []byte
+	for _, b := range append(fixtureBatches(f), makeBatch(f, 3, 20), makeBatch(f, 1, 0)) {
+		chain = append(chain, b...)
+		f.Add(append([]byte(nil), chain...))
+	}
+	f.Add(chain[:len(chain)-7])
+	f.Add([]byte{})
+	f.Add(make([]byte, 100))
+	f.Fuzz(func(t *testing.T, set []byte) {
+		dir := t.TempDir()
+		cfg := quiet(Config{Flush: FlushPolicy{Mode: FlushOS}, MaxBatchSize: 1 << 20, IndexInterval: 64})
+		r, err := Open(dir, cfg)
+		require.NoError(t, err)
+		base, stored, err := r.AppendSet(set)
+		if stored == 0 {
+			require.Zero(t, r.Offsets().LogEnd)
+		} else {
+			require.Zero(t, base)
+		}
+		if err != nil && !errors.Is(err, ErrBatchTooLarge) {
+			require.ErrorIs(t, err, ErrInvalidBatch)
+		}
+		hs := readAll(t, r)
+		require.Len(t, hs, stored)
+		var want int64
+		for _, h := range hs {
+			require.Equal(t, want, h.BaseOffset)
+			want = h.LastOffset() + 1
+		}
+		require.Equal(t, want, r.Offsets().LogEnd)
+		require.NoError(t, r.Close())
+		again, err := Open(dir, cfg)
+		require.NoError(t, err)
+		defer again.Close()
+		require.Equal(t, want, again.Offsets().LogEnd)
+	})
 }
