@@ -43,10 +43,9 @@ type socket struct {
 	pending  map[int32]*waiter
 	err      error // set once the connection fails
 	done     chan struct{}
+	watching bool // watchDeadlines runs
 
 	versions *protocol.ApiVersionsResponse
-
-	watchOnce sync.Once // starts watchDeadlines
 }
 
 type waiter struct {
@@ -185,7 +184,8 @@ func unexpectedEOF(err error) error {
 	return err
 }
 
-// watchDeadlines fails callback requests whose deadline passed.
+// watchDeadlines fails callback requests whose deadline passed; it runs
+// while any callback request is pending.
 func (s *socket) watchDeadlines() {
 	t := time.NewTicker(deadlineTick)
 	defer t.Stop()
@@ -195,23 +195,35 @@ func (s *socket) watchDeadlines() {
 			return
 		case now := <-t.C:
 			var expired []*waiter
+			left := false
 			s.mu.Lock()
 			for corr, w := range s.pending {
-				if w.fn != nil && w.deadline < now.UnixNano() {
+				if w.fn == nil {
+					continue
+				}
+				if w.deadline < now.UnixNano() {
 					delete(s.pending, corr)
 					expired = append(expired, w)
+				} else {
+					left = true
 				}
+			}
+			if !left {
+				s.watching = false
 			}
 			s.mu.Unlock()
 			for _, w := range expired {
 				w.fn(nil, fmt.Errorf("request to %s: %w", s.addr, errRequestTimeout))
+			}
+			if !left {
+				return
 			}
 		}
 	}
 }
 
 // deadlineTick is how often callback deadlines are checked.
-const deadlineTick = 100 * time.Millisecond
+const deadlineTick = 250 * time.Millisecond
 
 // fail closes the socket with err and wakes every waiter.
 func (s *socket) fail(err error) {
@@ -356,8 +368,12 @@ func (s *socket) startFunc(timeout time.Duration, frame func(corr int32) [][]byt
 	s.nextCorr++
 	corr := s.nextCorr
 	s.pending[corr] = &waiter{fn: fn, deadline: time.Now().Add(timeout).UnixNano()}
+	watch := !s.watching
+	s.watching = true
 	s.mu.Unlock()
-	s.watchOnce.Do(func() { go s.watchDeadlines() })
+	if watch {
+		go s.watchDeadlines()
+	}
 	// A failed write fails the socket, which calls fn.
 	_ = s.write(frame(corr)...)
 	return nil
