@@ -121,10 +121,12 @@ type ProduceResult struct {
 	Count      int
 }
 
-// Request limits of a drainer that finds several batches queued.
+// Request limits of a drainer that finds several batches queued. The size
+// keeps a request within the SPU's 256 KiB connection read buffer, from
+// which it is stored without another copy.
 const (
 	maxRequestBatches = 64
-	maxRequestBytes   = 1 << 20
+	maxRequestBytes   = 240 << 10
 )
 
 // Producer returns a producer for topic; it waits for the topic's metadata.
