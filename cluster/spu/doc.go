@@ -8,7 +8,12 @@
 // # Connections
 //
 // One goroutine reads the frames of a connection and handles serial requests
-// in order. Every response goes through the connection's writer lock,
+// in order. Frames are read in place from one buffer per connection, so a
+// produced batch goes from that buffer to the segment file (one write per
+// request, storage.Replica.AppendSet) without another copy. The answers to
+// requests that were already buffered behind the one handled are held and
+// written together (up to 64 KiB of requests), so a pipelining client gets
+// them in one write. Every response goes through the connection's writer lock,
 // because StreamFetch responses (one goroutine per stream, many streams per
 // connection) interleave with serial responses; clients match frames by
 // correlation id. A ReadCommitted produce waits for the high watermark in its
