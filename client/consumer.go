@@ -98,6 +98,7 @@ type Stream struct {
 	st       *stream
 	streamID uint32
 	items    chan streamItem
+	cur      []Record // records of the chunk Next is working through
 	cancel   context.CancelFunc
 	done     chan struct{}
 
@@ -107,9 +108,11 @@ type Stream struct {
 	closeOnce sync.Once
 }
 
+// streamItem is one response frame's records (decoded into one shared
+// byte arena: one allocation per chunk, not per record) or an error.
 type streamItem struct {
-	rec Record
-	err error
+	recs []Record
+	err  error
 }
 
 // Offsets are the bounds of a partition.
@@ -208,7 +211,7 @@ func (pc *PartitionConsumer) Stream(ctx context.Context, off Offset, cfg Consume
 		req.ConsumerID = &cfg.ConsumerID
 	}
 	sctx, cancel := context.WithCancel(context.Background())
-	out := &Stream{pc: pc, sock: s, items: make(chan streamItem, 1024), cancel: cancel, done: make(chan struct{}), lastRead: -1, hw: offs.HighWatermark}
+	out := &Stream{pc: pc, sock: s, items: make(chan streamItem, 4), cancel: cancel, done: make(chan struct{}), lastRead: -1, hw: offs.HighWatermark}
 	if cfg.StopAtEnd && start >= offs.HighWatermark {
 		close(out.items)
 		close(out.done)
@@ -277,27 +280,12 @@ func (s *Stream) run(ctx context.Context, start, end int64) {
 			ackErr = s.ack(ctx, next)
 			acked = true
 		}
-		for batch := range part.Records.All() {
-			if recErr != nil {
-				break
-			}
-			err := protocol.ForEachRecord(batch, func(offset, ts int64, r *protocol.Record) error {
-				if offset < start || (end >= 0 && offset >= end) {
-					return nil
-				}
-				rec := Record{Partition: s.pc.partition, Offset: offset, Timestamp: ts, Value: append([]byte(nil), r.Value...)}
-				if r.Key != nil {
-					rec.Key = append([]byte{}, r.Key...)
-				}
-				if !send(streamItem{rec: rec}) {
-					return context.Canceled
-				}
-				return nil
-			})
-			if err != nil {
-				recErr = err
-				break
-			}
+		recs, err := decodeChunk(&part.Records, s.pc.partition, start, end)
+		if err != nil && recErr == nil {
+			recErr = err // delivered after the records that preceded it
+		}
+		if len(recs) > 0 && !send(streamItem{recs: recs}) {
+			return
 		}
 		if ctx.Err() != nil {
 			return
@@ -351,23 +339,84 @@ func (s *Stream) ack(ctx context.Context, next int64) error {
 
 // Next returns the next record. At the end of a StopAtEnd stream it
 // returns io.EOF; a server-side error (for example a SmartModule runtime
-// error) is returned after the records that preceded it.
+// error) is returned after the records that preceded it. Next is not safe
+// for concurrent use.
 func (s *Stream) Next(ctx context.Context) (Record, error) {
-	select {
-	case it, ok := <-s.items:
-		if !ok {
-			return Record{}, io.EOF
+	for len(s.cur) == 0 {
+		select {
+		case it, ok := <-s.items:
+			if !ok {
+				return Record{}, io.EOF
+			}
+			if it.err != nil {
+				return Record{}, it.err
+			}
+			s.cur = it.recs
+		case <-ctx.Done():
+			return Record{}, ctx.Err()
 		}
-		if it.err != nil {
-			return Record{}, it.err
-		}
-		s.mu.Lock()
-		s.lastRead = it.rec.Offset
-		s.mu.Unlock()
-		return it.rec, nil
-	case <-ctx.Done():
-		return Record{}, ctx.Err()
 	}
+	rec := s.cur[0]
+	s.cur = s.cur[1:]
+	s.mu.Lock()
+	s.lastRead = rec.Offset
+	s.mu.Unlock()
+	return rec, nil
+}
+
+// decodeChunk decodes the records of a response frame with offsets in
+// [start, end) (end < 0: no end). Keys and values are copied into one
+// arena for the whole chunk, so the frame's buffer is not retained and the
+// chunk costs two allocations however many records it holds.
+func decodeChunk(rs *protocol.RecordSet, partition uint32, start, end int64) ([]Record, error) {
+	type span struct{ ks, ke, vs, ve int }
+	var (
+		recs     []Record
+		spans    []span
+		arena    []byte
+		firstErr error
+	)
+	for batch := range rs.All() {
+		if recs == nil {
+			h, err := protocol.ParseBatchHeader(batch)
+			if err != nil {
+				firstErr = err
+				break
+			}
+			n := max(int(h.LastOffsetDelta)+1, 1)
+			recs = make([]Record, 0, n)
+			spans = make([]span, 0, n)
+			arena = make([]byte, 0, len(rs.Batches))
+		}
+		err := protocol.ForEachRecord(batch, func(offset, ts int64, r *protocol.Record) error {
+			if offset < start || (end >= 0 && offset >= end) {
+				return nil
+			}
+			sp := span{ks: -1}
+			if r.Key != nil {
+				sp.ks = len(arena)
+				arena = append(arena, r.Key...)
+				sp.ke = len(arena)
+			}
+			sp.vs = len(arena)
+			arena = append(arena, r.Value...)
+			sp.ve = len(arena)
+			recs = append(recs, Record{Partition: partition, Offset: offset, Timestamp: ts})
+			spans = append(spans, sp)
+			return nil
+		})
+		if err != nil {
+			firstErr = err
+			break
+		}
+	}
+	for i, sp := range spans {
+		if sp.ks >= 0 {
+			recs[i].Key = arena[sp.ks:sp.ke:sp.ke]
+		}
+		recs[i].Value = arena[sp.vs:sp.ve:sp.ve]
+	}
+	return recs, firstErr
 }
 
 // HighWatermark is the partition's high watermark as last reported.

@@ -14,9 +14,17 @@ import (
 // one partition keep their order; partitions interleave.
 type TopicStream struct {
 	streams []*Stream
-	items   chan streamItem
+	items   chan topicItem
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
+	cur     topicItem
+}
+
+// topicItem is a chunk of one partition's records (or its error).
+type topicItem struct {
+	s    *Stream
+	recs []Record
+	err  error
 }
 
 // TopicStream streams every partition of topic from off.
@@ -26,7 +34,7 @@ func (c *Client) TopicStream(ctx context.Context, topic string, off Offset, cfg 
 		return nil, err
 	}
 	n := spec.Partitions()
-	ts := &TopicStream{items: make(chan streamItem, 1024)}
+	ts := &TopicStream{items: make(chan topicItem, 4)}
 	rctx, cancel := context.WithCancel(context.Background())
 	ts.cancel = cancel
 	for p := uint32(0); p < n; p++ {
@@ -42,16 +50,22 @@ func (c *Client) TopicStream(ctx context.Context, topic string, off Offset, cfg 
 		go func(s *Stream) {
 			defer ts.wg.Done()
 			for {
-				rec, err := s.Next(rctx)
-				if errors.Is(err, io.EOF) || rctx.Err() != nil {
-					return
-				}
+				var it streamItem
+				var ok bool
 				select {
-				case ts.items <- streamItem{rec: rec, err: err}:
+				case it, ok = <-s.items:
 				case <-rctx.Done():
 					return
 				}
-				if err != nil {
+				if !ok || errors.Is(it.err, io.EOF) {
+					return
+				}
+				select {
+				case ts.items <- topicItem{s: s, recs: it.recs, err: it.err}:
+				case <-rctx.Done():
+					return
+				}
+				if it.err != nil {
 					return
 				}
 			}
@@ -62,17 +76,29 @@ func (c *Client) TopicStream(ctx context.Context, topic string, off Offset, cfg 
 }
 
 // Next returns the next record of any partition; io.EOF once every
-// partition ended (StopAtEnd).
+// partition ended (StopAtEnd). Records of one partition keep their order.
+// Next is not safe for concurrent use.
 func (ts *TopicStream) Next(ctx context.Context) (Record, error) {
-	select {
-	case it, ok := <-ts.items:
-		if !ok {
-			return Record{}, io.EOF
+	for len(ts.cur.recs) == 0 {
+		select {
+		case it, ok := <-ts.items:
+			if !ok {
+				return Record{}, io.EOF
+			}
+			if it.err != nil {
+				return Record{}, it.err
+			}
+			ts.cur = it
+		case <-ctx.Done():
+			return Record{}, ctx.Err()
 		}
-		return it.rec, it.err
-	case <-ctx.Done():
-		return Record{}, ctx.Err()
 	}
+	rec := ts.cur.recs[0]
+	ts.cur.recs = ts.cur.recs[1:]
+	ts.cur.s.mu.Lock()
+	ts.cur.s.lastRead = rec.Offset
+	ts.cur.s.mu.Unlock()
+	return rec, nil
 }
 
 // Commit commits every partition's last read offset.
