@@ -284,6 +284,8 @@ func (s *Stream) run(ctx context.Context, start, end int64) {
 		if err != nil && recErr == nil {
 			recErr = err // delivered after the records that preceded it
 		}
+		part.Records.Batches = nil
+		s.st.release() // recs hold copies: the frame buffer can be reused
 		if len(recs) > 0 && !send(streamItem{recs: recs}) {
 			return
 		}

@@ -163,7 +163,11 @@ func (s *socket) readLoop() {
 			continue
 		}
 		var payload []byte
-		if payload, err = protocol.ReadFrame(br, nil, protocol.MaxFrameSize); err != nil {
+		var into []byte
+		if w != nil && w.stream && int32(binary.BigEndian.Uint32(hdr)) > largeFrame {
+			into = getFrameBuf() // the stream's reader hands it back (stream.release)
+		}
+		if payload, err = protocol.ReadFrame(br, into, protocol.MaxFrameSize); err != nil {
 			break
 		}
 		if w == nil {
@@ -406,6 +410,31 @@ type stream struct {
 	corr    int32
 	version int16
 	w       *waiter
+	last    []byte // the body next decoded last; release recycles it
+}
+
+// Large stream frames (record chunks) are read into recycled buffers: a
+// consumer copies what it keeps and hands the buffer back, so reading a
+// topic allocates no frame-sized buffer per chunk.
+const (
+	largeFrame   = 64 << 10
+	frameBufSize = 2 << 20
+)
+
+var framePool = sync.Pool{New: func() any { b := make([]byte, 0, frameBufSize); return &b }}
+
+func getFrameBuf() []byte { return (*framePool.Get().(*[]byte))[:0] }
+
+// release recycles the buffer of the last body next returned; nothing
+// decoded from it may be used afterwards.
+func (st *stream) release() {
+	b := st.last
+	st.last = nil
+	if cap(b) < frameBufSize-8 || cap(b) > 2*frameBufSize {
+		return
+	}
+	b = b[:0]
+	framePool.Put(&b)
 }
 
 // openStream sends req and returns the stream of its responses.
@@ -425,6 +454,7 @@ func (s *socket) openStream(key protocol.APIKey, version int16, req protocol.Mes
 func (st *stream) next(ctx context.Context, resp protocol.Message) error {
 	select {
 	case body := <-st.w.ch:
+		st.last = body
 		r := protocol.NewReader(body)
 		resp.Decode(r, st.version)
 		if err := r.Err(); err != nil {
