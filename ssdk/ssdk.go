@@ -3,12 +3,6 @@
 package ssdk
 
 import (
-	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
-
 	"github.com/spf13/cobra"
 
 	"github.com/gofluvio/fluvio/internal/buildinfo"
@@ -27,12 +21,4 @@ func NewRootCmd() *cobra.Command {
 }
 
 // Main runs ssdk with os.Args and returns the exit code.
-func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := NewRootCmd().ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		return 1
-	}
-	return 0
-}
+func Main() int { return buildinfo.Run(NewRootCmd()) }

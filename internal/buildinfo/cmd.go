@@ -1,7 +1,11 @@
 package buildinfo
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -17,4 +21,22 @@ func NewVersionCmd(binary string) *cobra.Command {
 			return err
 		},
 	}
+}
+
+// Run executes a binary's root command with a context that ends on SIGINT
+// or SIGTERM, prints an error to stderr and returns the exit code: 0, 1 on
+// error, 130 when interrupted. It is the shared body of the simpler
+// binaries' Main functions.
+func Run(root *cobra.Command) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(os.Stderr, "error:", err)
+	if ctx.Err() != nil {
+		return 130
+	}
+	return 1
 }
