@@ -385,7 +385,8 @@ func decodeChunk(rs *protocol.RecordSet, partition uint32, start, end int64) ([]
 				firstErr = err
 				break
 			}
-			n := max(int(h.LastOffsetDelta)+1, 1)
+			// size for every batch of the chunk looking like the first
+			n := max(int(h.LastOffsetDelta)+1, 1) * max(len(rs.Batches)/max(len(batch), 1), 1)
 			recs = make([]Record, 0, n)
 			spans = make([]span, 0, n)
 			arena = make([]byte, 0, len(rs.Batches))
