@@ -107,3 +107,43 @@ func TestCapturedFramesLoad(t *testing.T) {
 	require.Greater(t, in, 50)
 	require.Greater(t, outN, 50)
 }
+
+// framesOfSide returns the captured frames of one side ("sc" or "spu").
+func framesOfSide(t *testing.T, side string) []capturedFrame {
+	t.Helper()
+	var out []capturedFrame
+	for _, f := range loadCapturedFrames(t) {
+		if f.Side == side {
+			out = append(out, f)
+		}
+	}
+	require.NotEmpty(t, out)
+	return out
+}
+
+// frameKeyVersion is the api key and version a frame's body is encoded at.
+func frameKeyVersion(f *capturedFrame) (APIKey, int16) {
+	if f.Dir == "in" {
+		return f.Header.APIKey, f.Header.APIVersion
+	}
+	return f.Request.APIKey, f.Request.APIVersion
+}
+
+// decodeCapturedFrame decodes a captured frame's body with a registry
+// (newRequest for "in" frames, newResponse for "out" ones) and requires
+// every byte consumed.
+func decodeCapturedFrame(t *testing.T, f *capturedFrame, newRequest, newResponse func(APIKey) (Message, bool)) Message {
+	t.Helper()
+	key, version := frameKeyVersion(f)
+	newMsg := newResponse
+	if f.Dir == "in" {
+		newMsg = newRequest
+	}
+	m, ok := newMsg(key)
+	require.True(t, ok, "%s:%d: no %s message for key %d", f.File, f.Line, f.Side, key)
+	r := NewReader(f.Body)
+	m.Decode(r, version)
+	require.NoError(t, r.Err(), "%s:%d key %d v%d", f.File, f.Line, key, version)
+	require.Zero(t, r.Remaining(), "%s:%d: trailing bytes", f.File, f.Line)
+	return m
+}

@@ -8,51 +8,17 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// scFrames returns the captured SC frames.
-func scFrames(t *testing.T) []capturedFrame {
-	t.Helper()
-	var out []capturedFrame
-	for _, f := range loadCapturedFrames(t) {
-		if f.Side == "sc" {
-			out = append(out, f)
-		}
-	}
-	require.NotEmpty(t, out)
-	return out
-}
+func scFrames(t *testing.T) []capturedFrame { return framesOfSide(t, "sc") }
 
-// scFrameKeyVersion is the api key and version a frame's body is encoded at.
-func scFrameKeyVersion(f *capturedFrame) (APIKey, int16) {
-	if f.Dir == "in" {
-		return f.Header.APIKey, f.Header.APIVersion
-	}
-	return f.Request.APIKey, f.Request.APIVersion
-}
-
-// decodeSCFrame decodes a captured SC frame's body with the registry and
-// requires every byte consumed.
 func decodeSCFrame(t *testing.T, f *capturedFrame) Message {
 	t.Helper()
-	key, version := scFrameKeyVersion(f)
-	var m Message
-	var ok bool
-	if f.Dir == "in" {
-		m, ok = NewSCRequest(key)
-	} else {
-		m, ok = NewSCResponse(key)
-	}
-	require.True(t, ok, "%s:%d: no SC message for key %d", f.File, f.Line, key)
-	r := NewReader(f.Body)
-	m.Decode(r, version)
-	require.NoError(t, r.Err(), "%s:%d key %d v%d", f.File, f.Line, key, version)
-	require.Zero(t, r.Remaining(), "%s:%d: trailing bytes", f.File, f.Line)
-	return m
+	return decodeCapturedFrame(t, f, NewSCRequest, NewSCResponse)
 }
 
 func TestSCCapturesRoundTrip(t *testing.T) {
 	seen := map[string]int{}
 	for _, f := range scFrames(t) {
-		key, version := scFrameKeyVersion(&f)
+		key, version := frameKeyVersion(&f)
 		t.Run(fmt.Sprintf("%s:%d/%s/key=%d/v%d", f.File, f.Line, f.Dir, key, version), func(t *testing.T) {
 			m := decodeSCFrame(t, &f)
 			require.Equal(t, hex.EncodeToString(f.Body), hex.EncodeToString(m.Encode(nil, version)))

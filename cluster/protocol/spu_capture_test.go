@@ -8,44 +8,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// spuFrames returns the captured SPU frames, each with the api key and
-// version its body is encoded at.
-func spuFrames(t *testing.T) []capturedFrame {
-	t.Helper()
-	var out []capturedFrame
-	for _, f := range loadCapturedFrames(t) {
-		if f.Side == "spu" {
-			out = append(out, f)
-		}
-	}
-	require.NotEmpty(t, out)
-	return out
-}
+func spuFrames(t *testing.T) []capturedFrame { return framesOfSide(t, "spu") }
 
-func frameKeyVersion(f *capturedFrame) (APIKey, int16) {
-	if f.Dir == "in" {
-		return f.Header.APIKey, f.Header.APIVersion
-	}
-	return f.Request.APIKey, f.Request.APIVersion
-}
-
-// decodeSPUFrame decodes a captured frame's body with the registry.
 func decodeSPUFrame(t *testing.T, f *capturedFrame) Message {
 	t.Helper()
-	key, version := frameKeyVersion(f)
-	var m Message
-	var ok bool
-	if f.Dir == "in" {
-		m, ok = NewSPURequest(key)
-	} else {
-		m, ok = NewSPUResponse(key)
-	}
-	require.True(t, ok, "%s:%d: no message for key %d", f.File, f.Line, key)
-	r := NewReader(f.Body)
-	m.Decode(r, version)
-	require.NoError(t, r.Err(), "%s:%d key %d v%d", f.File, f.Line, key, version)
-	require.Zero(t, r.Remaining(), "%s:%d: trailing bytes", f.File, f.Line)
-	return m
+	return decodeCapturedFrame(t, f, NewSPURequest, NewSPUResponse)
 }
 
 func TestSPUCapturesRoundTrip(t *testing.T) {
