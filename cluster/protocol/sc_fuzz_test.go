@@ -1,72 +1,15 @@
 package protocol
 
 import (
-	"bytes"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/gofluvio/fluvio/internal/fixtures"
 )
-
-type scSeed struct {
-	key     APIKey
-	version int16
-	body    []byte
-}
-
-// scCaptureSeeds reads the SC bodies of one direction ("in" requests, "out"
-// responses) from the captures; none when the fixtures are absent.
-func scCaptureSeeds(tb testing.TB, dir string) []scSeed {
-	shared := fixtures.SharedDir()
-	if shared == "" {
-		return nil
-	}
-	files, err := filepath.Glob(filepath.Join(shared, "fixtures", "wire", "*.jsonl"))
-	require.NoError(tb, err)
-	var out []scSeed
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		require.NoError(tb, err)
-		reqs := map[string]RequestHeader{}
-		for _, line := range bytes.Split(data, []byte("\n")) {
-			var rec struct{ Side, Dir, Conn, Hex string }
-			if len(line) == 0 || json.Unmarshal(line, &rec) != nil || rec.Side != "sc" {
-				continue
-			}
-			frame, err := hex.DecodeString(rec.Hex)
-			if err != nil || len(frame) < 8 {
-				continue
-			}
-			r := NewReader(frame[4:])
-			switch rec.Dir {
-			case "in":
-				var h RequestHeader
-				h.Decode(r)
-				reqs[fmt.Sprint(rec.Conn, h.CorrelationID)] = h
-				if dir == "in" {
-					out = append(out, scSeed{h.APIKey, h.APIVersion, r.Rest()})
-				}
-			case "out":
-				h, ok := reqs[fmt.Sprint(rec.Conn, r.Int32())]
-				if ok && dir == "out" {
-					out = append(out, scSeed{h.APIKey, h.APIVersion, r.Rest()})
-				}
-			}
-		}
-	}
-	return out
-}
 
 // addSCSeeds seeds a fuzz target with captured bodies and golden messages.
 func addSCSeeds(f *testing.F, dir string) {
-	for _, s := range scCaptureSeeds(f, dir) {
+	for _, s := range captureSeeds(f, "sc", dir) {
 		f.Add(uint16(s.key), s.version, s.body)
 	}
 	for _, tc := range scGoldenCases() {

@@ -1,24 +1,16 @@
 package protocol
 
 import (
-	"bytes"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/gofluvio/fluvio/internal/fixtures"
 )
 
 // addSPUSeeds seeds a fuzz target with the captured SPU bodies of one
 // direction ("in" requests, "out" responses) and the golden messages.
 func addSPUSeeds(f *testing.F, dir string) {
-	for _, s := range spuCaptureSeeds(f, dir) {
+	for _, s := range captureSeeds(f, "spu", dir) {
 		f.Add(uint16(s.key), s.version, s.body)
 	}
 	for _, tc := range spuGoldenCases(f) {
@@ -29,56 +21,6 @@ func addSPUSeeds(f *testing.F, dir string) {
 			f.Add(uint16(tc.key), v, tc.msg.Encode(nil, v))
 		}
 	}
-}
-
-type spuSeed struct {
-	key     APIKey
-	version int16
-	body    []byte
-}
-
-// spuCaptureSeeds reads the SPU frames of the captures (none when the
-// fixtures are absent). Responses take the key and version of the latest
-// request with their correlation id on the same connection.
-func spuCaptureSeeds(tb testing.TB, dir string) []spuSeed {
-	shared := fixtures.SharedDir()
-	if shared == "" {
-		return nil
-	}
-	files, err := filepath.Glob(filepath.Join(shared, "fixtures", "wire", "*.jsonl"))
-	require.NoError(tb, err)
-	var out []spuSeed
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		require.NoError(tb, err)
-		reqs := map[string]RequestHeader{}
-		for _, line := range bytes.Split(data, []byte("\n")) {
-			var rec struct{ Side, Dir, Conn, Hex string }
-			if len(line) == 0 || json.Unmarshal(line, &rec) != nil || rec.Side != "spu" {
-				continue
-			}
-			frame, err := hex.DecodeString(rec.Hex)
-			if err != nil || len(frame) < 8 {
-				continue
-			}
-			r := NewReader(frame[4:])
-			switch rec.Dir {
-			case "in":
-				var h RequestHeader
-				h.Decode(r)
-				reqs[fmt.Sprint(rec.Conn, h.CorrelationID)] = h
-				if dir == "in" {
-					out = append(out, spuSeed{h.APIKey, h.APIVersion, r.Rest()})
-				}
-			case "out":
-				h, ok := reqs[fmt.Sprint(rec.Conn, r.Int32())]
-				if ok && dir == "out" {
-					out = append(out, spuSeed{h.APIKey, h.APIVersion, r.Rest()})
-				}
-			}
-		}
-	}
-	return out
 }
 
 // fuzzSPU decodes body as the message for key at version. It must not
