@@ -145,17 +145,9 @@ type Topic struct {
 
 // ListTopics lists the (non-system) topics, optionally filtered by name.
 func (a *Admin) ListTopics(ctx context.Context, filters ...string) ([]Topic, error) {
-	objs, err := a.List(ctx, protocol.LabelTopic, false, filters...)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Topic, 0, len(objs))
-	for _, o := range objs {
-		spec, _ := o.Spec.(*protocol.TopicSpec)
-		st, _ := o.Status.(*protocol.TopicStatus)
-		out = append(out, Topic{Name: o.Name, Spec: spec, Status: st})
-	}
-	return out, nil
+	return listObjects(a, ctx, protocol.LabelTopic, filters, func(name string, spec *protocol.TopicSpec, st *protocol.TopicStatus) Topic {
+		return Topic{Name: name, Spec: spec, Status: st}
+	})
 }
 
 // Partition is a partition as listed by the SC.
@@ -167,17 +159,9 @@ type Partition struct {
 
 // ListPartitions lists partitions, optionally filtered by name.
 func (a *Admin) ListPartitions(ctx context.Context, filters ...string) ([]Partition, error) {
-	objs, err := a.List(ctx, protocol.LabelPartition, false, filters...)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Partition, 0, len(objs))
-	for _, o := range objs {
-		spec, _ := o.Spec.(*protocol.PartitionSpec)
-		st, _ := o.Status.(*protocol.PartitionStatus)
-		out = append(out, Partition{Name: o.Name, Spec: spec, Status: st})
-	}
-	return out, nil
+	return listObjects(a, ctx, protocol.LabelPartition, filters, func(name string, spec *protocol.PartitionSpec, st *protocol.PartitionStatus) Partition {
+		return Partition{Name: name, Spec: spec, Status: st}
+	})
 }
 
 // SPU is a streaming unit as listed by the SC.
@@ -189,17 +173,9 @@ type SPU struct {
 
 // ListSPUs lists the SPUs.
 func (a *Admin) ListSPUs(ctx context.Context) ([]SPU, error) {
-	objs, err := a.List(ctx, protocol.LabelSPU, false)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]SPU, 0, len(objs))
-	for _, o := range objs {
-		spec, _ := o.Spec.(*protocol.SpuSpec)
-		st, _ := o.Status.(*protocol.SpuStatus)
-		out = append(out, SPU{Name: o.Name, Spec: spec, Status: st})
-	}
-	return out, nil
+	return listObjects(a, ctx, protocol.LabelSPU, nil, func(name string, spec *protocol.SpuSpec, st *protocol.SpuStatus) SPU {
+		return SPU{Name: name, Spec: spec, Status: st}
+	})
 }
 
 // SmartModule is a SmartModule stored in the cluster.
@@ -236,4 +212,19 @@ func (a *Admin) ListSmartModules(ctx context.Context, filters ...string) ([]Smar
 // DeleteSmartModule deletes a SmartModule.
 func (a *Admin) DeleteSmartModule(ctx context.Context, name string) error {
 	return a.Delete(ctx, protocol.LabelSmartModule, name, false)
+}
+
+// listObjects lists objects of one kind and converts each with mk.
+func listObjects[S, T protocol.Message, O any](a *Admin, ctx context.Context, label string, filters []string, mk func(string, S, T) O) ([]O, error) {
+	objs, err := a.List(ctx, label, false, filters...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]O, 0, len(objs))
+	for _, o := range objs {
+		spec, _ := o.Spec.(S)
+		st, _ := o.Status.(T)
+		out = append(out, mk(o.Name, spec, st))
+	}
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -64,4 +65,32 @@ func captureSeeds(tb testing.TB, side, dir string) []fuzzSeed {
 		}
 	}
 	return out
+}
+
+// fuzzDecode decodes body as the message for key at version. It must not
+// panic, must allocate in proportion to the body, and whatever decodes must
+// encode to bytes that decode and encode to the same bytes again.
+func fuzzDecode(t *testing.T, newMsg func(APIKey) (Message, bool), key uint16, version int16, body []byte) {
+	m, ok := newMsg(APIKey(key))
+	if !ok {
+		return
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	r := NewReader(body)
+	m.Decode(r, version)
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > uint64(64*len(body)+64<<10) {
+		t.Fatalf("decoding %d bytes allocated %d bytes", len(body), n)
+	}
+	if r.Err() != nil {
+		return
+	}
+	enc := m.Encode(nil, version)
+	m2, _ := newMsg(APIKey(key))
+	r2 := NewReader(enc)
+	m2.Decode(r2, version)
+	require.NoError(t, r2.Err(), "re-encoded body does not decode")
+	require.Zero(t, r2.Remaining())
+	require.Equal(t, enc, m2.Encode(nil, version), "encoding is not stable")
 }
