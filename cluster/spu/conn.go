@@ -200,7 +200,14 @@ func (c *conn) handle(frame []byte) error {
 		c.startStream(&h, req)
 		return nil
 	case *protocol.UpdateOffsetsRequest:
-		return c.reply(h.CorrelationID, h.APIVersion, c.updateOffsets(req))
+		// Queue the answer before waking the streams, so it goes out ahead
+		// of the frames the acknowledgement releases.
+		resp, acked := c.updateOffsets(req)
+		err := c.reply(h.CorrelationID, h.APIVersion, resp)
+		for _, a := range acked {
+			a.st.ack(a.off)
+		}
+		return err
 	case *protocol.UpdateConsumerOffsetRequest:
 		return c.reply(h.CorrelationID, h.APIVersion, c.updateConsumerOffset(req))
 	case *protocol.DeleteConsumerOffsetRequest:

@@ -42,8 +42,17 @@ func (s *Server) fetchOffsets(req *protocol.FetchOffsetsRequest) *protocol.Fetch
 	return resp
 }
 
-// updateOffsets acknowledges stream frames (spec §4.5.3, §4.6).
-func (c *conn) updateOffsets(req *protocol.UpdateOffsetsRequest) *protocol.UpdateOffsetsResponse {
+// streamAck is an acknowledgement to hand to a stream.
+type streamAck struct {
+	st  *stream
+	off int64
+}
+
+// updateOffsets answers an acknowledgement of stream frames (spec §4.5.3,
+// §4.6) and returns the acknowledgements for the caller to deliver once the
+// answer is queued.
+func (c *conn) updateOffsets(req *protocol.UpdateOffsetsRequest) (*protocol.UpdateOffsetsResponse, []streamAck) {
+	var acked []streamAck
 	resp := &protocol.UpdateOffsetsResponse{Status: make([]protocol.OffsetUpdateStatus, len(req.Offsets))}
 	for i, u := range req.Offsets {
 		resp.Status[i].SessionID = u.SessionID
@@ -54,9 +63,9 @@ func (c *conn) updateOffsets(req *protocol.UpdateOffsetsRequest) *protocol.Updat
 			resp.Status[i].Error = protocol.NewError(protocol.FetchSessionNotFoud)
 			continue
 		}
-		st.ack(u.Offset)
+		acked = append(acked, streamAck{st, u.Offset})
 	}
-	return resp
+	return resp, acked
 }
 
 // updateConsumerOffset commits the offset of the consumer owning a stream.
