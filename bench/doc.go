@@ -10,7 +10,8 @@
 // 1x ./bench/`); it prints a table of ratios against the targets. Knobs:
 //
 //	FLUVIO_BENCH_DIR       data directory to measure and to keep the cluster in (default a temp dir)
-//	FLUVIO_BENCH_MB        MiB per throughput measurement (default 128)
+//	FLUVIO_BENCH_MB        MiB per throughput measurement (default 128; loopback and
+//	                       consume are measured three times and the median shown)
 //	FLUVIO_BENCH_INPROCESS 1: produce, consume and latency against an in-process
 //	                       cluster (cluster/clustertest), for profiling with -cpuprofile
 //	FLUVIO_BENCH_FLUSH     flush policy of the in-process cluster ("batch", "os", "100ms")

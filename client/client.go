@@ -151,7 +151,7 @@ func (c *Client) watch(label string, apply func(*protocol.WatchResponse)) error 
 	}
 	// Metadata watches use the bare default header, client id "dummy",
 	// exactly as the Rust client does.
-	st, err := c.sc.openStream(protocol.KeyWatch, v, &protocol.WatchRequest{Label: label}, 16, "dummy")
+	st, err := c.sc.openStream(protocol.KeyWatch, v, &protocol.WatchRequest{Label: label}, 16, "dummy", nil, nil)
 	if err != nil {
 		return fmt.Errorf("watch %s: %w", label, err)
 	}

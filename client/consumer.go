@@ -63,6 +63,12 @@ type ConsumerConfig struct {
 	// StopAtEnd ends the stream (io.EOF) once it reached the high watermark
 	// it saw when it started, instead of waiting for new records.
 	StopAtEnd bool
+	// ReuseBuffers lets the stream read new chunks into the memory of
+	// records already returned: a Record's Key and Value are then valid
+	// only until the next call to Next (copy what you keep). It spares the
+	// garbage collector about one byte per byte consumed, for consumers
+	// that handle each record as it comes (printing, forwarding, counting).
+	ReuseBuffers bool
 }
 
 // DefaultMaxBytes is the Rust client's default fetch size.
@@ -98,21 +104,32 @@ type Stream struct {
 	st       *stream
 	streamID uint32
 	items    chan streamItem
-	cur      []Record // records of the chunk Next is working through
+	cur      []Record    // records of the chunk Next is working through
+	curFrame []byte      // the frame cur aliases
+	free     chan []byte // ReuseBuffers: frames of chunks Next is done with
 	cancel   context.CancelFunc
 	done     chan struct{}
 
-	mu        sync.Mutex
-	lastRead  int64 // offset of the last record returned by Next
-	hw        int64
-	closeOnce sync.Once
+	end     int64 // StopAtEnd: the high watermark at the start; else -1
+	version int16 // of StreamFetch
+
+	mu       sync.Mutex
+	lastRead int64 // offset of the last record returned by Next
+	hw       int64
+	ackErr   error // the first failed acknowledgement
+	// pendingAck (-1: none) is the acknowledgement of the last chunk
+	// received, held back until the queue has room for the next one.
+	pendingAck int64
+	pendingID  uint32
+	closeOnce  sync.Once
 }
 
 // streamItem is one response frame's records (decoded into one shared
 // byte arena: one allocation per chunk, not per record) or an error.
 type streamItem struct {
-	recs []Record
-	err  error
+	recs  []Record
+	frame []byte // the frame recs alias, recycled with ReuseBuffers
+	err   error
 }
 
 // Offsets are the bounds of a partition.
@@ -211,27 +228,165 @@ func (pc *PartitionConsumer) Stream(ctx context.Context, off Offset, cfg Consume
 		req.ConsumerID = &cfg.ConsumerID
 	}
 	sctx, cancel := context.WithCancel(context.Background())
-	out := &Stream{pc: pc, sock: s, items: make(chan streamItem, 4), cancel: cancel, done: make(chan struct{}), lastRead: -1, hw: offs.HighWatermark}
+	out := &Stream{pc: pc, sock: s, items: make(chan streamItem, itemsDepth), cancel: cancel, done: make(chan struct{}), lastRead: -1, pendingAck: -1, hw: offs.HighWatermark}
 	if cfg.StopAtEnd && start >= offs.HighWatermark {
 		close(out.items)
 		close(out.done)
 		return out, nil
 	}
-	st, err := s.openStream(protocol.KeyStreamFetch, v, req, 16, s.clientID)
+	end := int64(-1)
+	if cfg.StopAtEnd {
+		end = offs.HighWatermark
+	}
+	out.end, out.version = end, v
+	var alloc func(int) []byte
+	if cfg.ReuseBuffers {
+		out.free = make(chan []byte, streamDepth+itemsDepth+2)
+		alloc = out.alloc
+	}
+	st, err := s.openStream(protocol.KeyStreamFetch, v, req, streamDepth, s.clientID, out.received, alloc)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
 	out.st = st
-	end := int64(-1)
-	if cfg.StopAtEnd {
-		end = offs.HighWatermark
-	}
 	go out.run(sctx, start, end)
 	return out, nil
 }
 
-// run reads response frames, delivers their records and acknowledges them.
+// nextOffset is where the stream goes on after a response: the SPU's
+// next_filter_offset when a SmartModule filtered, else the offset after the
+// last record of the chunk; -1 when the chunk has no records.
+func nextOffset(part *protocol.FetchablePartitionResponse) (int64, error) {
+	next := int64(-1)
+	for batch := range part.Records.All() {
+		h, err := protocol.ParseBatchHeader(batch)
+		if err != nil {
+			return -1, err
+		}
+		next = h.LastOffset() + 1
+	}
+	if part.NextFilterOffset > 0 {
+		next = part.NextFilterOffset
+	}
+	return next, nil
+}
+
+// Chunks a stream holds: streamDepth received and not yet decoded, one
+// being decoded, itemsDepth decoded and not yet taken by Next, and the one
+// Next works through.
+const (
+	streamDepth = 2
+	itemsDepth  = 2
+)
+
+// received runs on the socket's read loop for every response frame of the
+// stream, before it is queued for run. When the queue will still have room
+// for one more chunk it acknowledges this one at once (UpdateOffsets,
+// answered asynchronously), so the SPU reads and sends the next chunk
+// while this one waits to be decoded and delivered; otherwise run sends the
+// acknowledgement when it takes a chunk off the queue. Either way the SPU's
+// next chunk finds room, so the read loop, which other streams and calls
+// on the connection share, never waits for a slow consumer.
+func (s *Stream) received(body []byte, spare int) {
+	var resp protocol.StreamFetchResponse
+	r := protocol.NewReader(body)
+	resp.Decode(r, s.version)
+	if r.Err() != nil {
+		return // run reports it
+	}
+	part := &resp.Partition
+	s.mu.Lock()
+	s.streamID = resp.StreamID
+	s.mu.Unlock()
+	next, err := nextOffset(part)
+	if err != nil || !part.ErrorCode.IsOK() || next < 0 || (s.end >= 0 && next >= s.end) {
+		return
+	}
+	if spare > 0 {
+		s.ack(resp.StreamID, next)
+		return
+	}
+	s.mu.Lock()
+	s.pendingAck, s.pendingID = next, resp.StreamID
+	s.mu.Unlock()
+}
+
+// alloc gives the socket's read loop a recycled buffer for the next frame
+// (ReuseBuffers).
+func (s *Stream) alloc(n int) []byte {
+	select {
+	case b := <-s.free:
+		if cap(b) >= n {
+			return b[:0]
+		}
+	default:
+	}
+	return make([]byte, 0, min(n, 4<<20))
+}
+
+// recycle hands the frame of a chunk Next is done with back (ReuseBuffers).
+func (s *Stream) recycle(frame []byte) {
+	if s.free == nil || frame == nil {
+		return
+	}
+	select {
+	case s.free <- frame:
+	default:
+	}
+}
+
+// sendPendingAck sends the acknowledgement received held back, if any.
+func (s *Stream) sendPendingAck() {
+	s.mu.Lock()
+	next, id := s.pendingAck, s.pendingID
+	s.pendingAck = -1
+	s.mu.Unlock()
+	if next >= 0 {
+		s.ack(id, next)
+	}
+}
+
+// ack sends UpdateOffsets so the SPU sends what follows next; a failure is
+// kept for run to deliver after the records already received.
+func (s *Stream) ack(id uint32, next int64) {
+	sock := s.sock
+	fail := func(err error) {
+		s.mu.Lock()
+		if s.ackErr == nil {
+			s.ackErr = fmt.Errorf("stream %s-%d: acknowledge offset %d: %w", s.pc.topic, s.pc.partition, next, err)
+		}
+		s.mu.Unlock()
+	}
+	err := sock.startFunc(s.pc.c.opts.RequestTimeout, func(corr int32) [][]byte {
+		h := protocol.RequestHeader{APIKey: protocol.KeyUpdateOffsets, APIVersion: clientUpdateOffsets.Max, CorrelationID: corr, ClientID: sock.clientID}
+		return [][]byte{protocol.EncodeRequestFrame(nil, &h, &protocol.UpdateOffsetsRequest{Offsets: []protocol.OffsetUpdate{{Offset: next, SessionID: id}}})}
+	}, func(body []byte, err error) {
+		if err != nil {
+			fail(err)
+			return
+		}
+		var resp protocol.UpdateOffsetsResponse
+		r := protocol.NewReader(body)
+		resp.Decode(r, clientUpdateOffsets.Max)
+		if err := r.Err(); err != nil {
+			fail(err)
+			return
+		}
+		for _, st := range resp.Status {
+			if err := st.Error.Err(); err != nil {
+				fail(err)
+				return
+			}
+		}
+	})
+	if err != nil {
+		fail(err)
+	}
+}
+
+// run decodes the response frames (received has acknowledged them) and
+// delivers their records.
 func (s *Stream) run(ctx context.Context, start, end int64) {
 	defer close(s.done)
 	defer close(s.items)
@@ -244,99 +399,55 @@ func (s *Stream) run(ctx context.Context, start, end int64) {
 			return false
 		}
 	}
+	fail := func(err error) {
+		send(streamItem{err: fmt.Errorf("stream %s-%d: %w", s.pc.topic, s.pc.partition, err)})
+	}
 	for {
 		var resp protocol.StreamFetchResponse
 		if err := s.st.next(ctx, &resp); err != nil {
 			if ctx.Err() == nil {
-				send(streamItem{err: fmt.Errorf("stream %s-%d: %w", s.pc.topic, s.pc.partition, err)})
+				fail(err)
 			}
 			return
 		}
+		s.sendPendingAck() // a chunk left the queue: the next one has room
 		part := &resp.Partition
 		s.mu.Lock()
-		s.streamID = resp.StreamID
 		s.hw = part.HighWatermark
 		s.mu.Unlock()
-		// Acknowledge before delivering: the SPU sends nothing more until
-		// it has the acknowledgement, so acknowledging first lets it read
-		// and send the next chunk while this one is decoded (the consumer
-		// then holds at most one chunk more than before).
-		next := int64(-1)
-		var recErr error
-		for batch := range part.Records.All() {
-			h, err := protocol.ParseBatchHeader(batch)
-			if err != nil {
-				recErr = err
-				break
-			}
-			next = h.LastOffset() + 1
-		}
-		if part.NextFilterOffset > 0 {
-			next = part.NextFilterOffset
-		}
-		acked := false
-		var ackErr error
-		if recErr == nil && part.ErrorCode.IsOK() && next >= 0 && (end < 0 || next < end) {
-			ackErr = s.ack(ctx, next)
-			acked = true
-		}
+		next, recErr := nextOffset(part)
 		recs, err := decodeChunk(&part.Records, s.pc.partition, start, end)
-		if err != nil && recErr == nil {
+		if recErr == nil {
 			recErr = err // delivered after the records that preceded it
 		}
-		part.Records.Batches = nil
-		s.st.release() // recs hold copies: the frame buffer can be reused
-		if len(recs) > 0 && !send(streamItem{recs: recs}) {
+		if len(recs) == 0 {
+			s.recycle(s.st.frame)
+		} else if !send(streamItem{recs: recs, frame: s.st.frame}) {
 			return
 		}
 		if ctx.Err() != nil {
 			return
 		}
 		if recErr != nil {
-			send(streamItem{err: fmt.Errorf("stream %s-%d: %w", s.pc.topic, s.pc.partition, recErr)})
+			fail(recErr)
 			return
 		}
 		if err := part.ErrorCode.Err(); err != nil {
-			send(streamItem{err: fmt.Errorf("stream %s-%d: %w", s.pc.topic, s.pc.partition, err)})
+			fail(err)
 			return
-		}
-		if next < 0 {
-			continue
 		}
 		if end >= 0 && next >= end {
 			send(streamItem{err: io.EOF})
 			return
 		}
-		if !acked {
-			ackErr = s.ack(ctx, next)
-		}
+		s.mu.Lock()
+		ackErr := s.ackErr
+		s.mu.Unlock()
 		if ackErr != nil {
-			if ctx.Err() == nil {
-				send(streamItem{err: ackErr})
-			}
+			send(streamItem{err: ackErr})
 			return
 		}
 	}
-}
-
-// ack sends UpdateOffsets so the SPU sends what follows next.
-func (s *Stream) ack(ctx context.Context, next int64) error {
-	s.mu.Lock()
-	id := s.streamID
-	s.mu.Unlock()
-	cctx, cancel := context.WithTimeout(ctx, s.pc.c.opts.RequestTimeout)
-	defer cancel()
-	var resp protocol.UpdateOffsetsResponse
-	err := s.sock.call(cctx, protocol.KeyUpdateOffsets, clientUpdateOffsets.Max, &protocol.UpdateOffsetsRequest{Offsets: []protocol.OffsetUpdate{{Offset: next, SessionID: id}}}, &resp)
-	if err != nil {
-		return fmt.Errorf("stream %s-%d: acknowledge offset %d: %w", s.pc.topic, s.pc.partition, next, err)
-	}
-	for _, st := range resp.Status {
-		if err := st.Error.Err(); err != nil {
-			return fmt.Errorf("stream %s-%d: acknowledge offset %d: %w", s.pc.topic, s.pc.partition, next, err)
-		}
-	}
-	return nil
 }
 
 // Next returns the next record. At the end of a StopAtEnd stream it
@@ -353,7 +464,8 @@ func (s *Stream) Next(ctx context.Context) (Record, error) {
 			if it.err != nil {
 				return Record{}, it.err
 			}
-			s.cur = it.recs
+			s.recycle(s.curFrame)
+			s.cur, s.curFrame = it.recs, it.frame
 		case <-ctx.Done():
 			return Record{}, ctx.Err()
 		}
@@ -367,59 +479,39 @@ func (s *Stream) Next(ctx context.Context) (Record, error) {
 }
 
 // decodeChunk decodes the records of a response frame with offsets in
-// [start, end) (end < 0: no end). Keys and values are copied into one
-// arena for the whole chunk, so the frame's buffer is not retained and the
-// chunk costs two allocations however many records it holds.
+// [start, end) (end < 0: no end). Keys and values alias the frame (which
+// each chunk owns: the socket reads every record frame into its own
+// buffer), so decoding copies no record bytes and the chunk costs one
+// allocation however many records it holds; a compressed batch costs one
+// more, for its decompressed records.
 func decodeChunk(rs *protocol.RecordSet, partition uint32, start, end int64) ([]Record, error) {
-	type span struct{ ks, ke, vs, ve int }
-	var (
-		recs     []Record
-		spans    []span
-		arena    []byte
-		firstErr error
-	)
+	var recs []Record
+	keep := func(offset, ts int64, r *protocol.Record) error {
+		if offset < start || (end >= 0 && offset >= end) {
+			return nil
+		}
+		rec := Record{Partition: partition, Offset: offset, Timestamp: ts, Value: r.Value[:len(r.Value):len(r.Value)]}
+		if r.Key != nil {
+			rec.Key = r.Key[:len(r.Key):len(r.Key)]
+		}
+		recs = append(recs, rec)
+		return nil
+	}
 	for batch := range rs.All() {
 		if recs == nil {
 			h, err := protocol.ParseBatchHeader(batch)
 			if err != nil {
-				firstErr = err
-				break
+				return nil, err
 			}
 			// size for every batch of the chunk looking like the first
 			n := max(int(h.LastOffsetDelta)+1, 1) * max(len(rs.Batches)/max(len(batch), 1), 1)
 			recs = make([]Record, 0, n)
-			spans = make([]span, 0, n)
-			arena = make([]byte, 0, len(rs.Batches))
 		}
-		err := protocol.ForEachRecord(batch, func(offset, ts int64, r *protocol.Record) error {
-			if offset < start || (end >= 0 && offset >= end) {
-				return nil
-			}
-			sp := span{ks: -1}
-			if r.Key != nil {
-				sp.ks = len(arena)
-				arena = append(arena, r.Key...)
-				sp.ke = len(arena)
-			}
-			sp.vs = len(arena)
-			arena = append(arena, r.Value...)
-			sp.ve = len(arena)
-			recs = append(recs, Record{Partition: partition, Offset: offset, Timestamp: ts})
-			spans = append(spans, sp)
-			return nil
-		})
-		if err != nil {
-			firstErr = err
-			break
+		if err := protocol.ForEachRecordRetained(batch, keep); err != nil {
+			return recs, err
 		}
 	}
-	for i, sp := range spans {
-		if sp.ks >= 0 {
-			recs[i].Key = arena[sp.ks:sp.ke:sp.ke]
-		}
-		recs[i].Value = arena[sp.vs:sp.ve:sp.ve]
-	}
-	return recs, firstErr
+	return recs, nil
 }
 
 // HighWatermark is the partition's high watermark as last reported.

@@ -56,6 +56,15 @@ type waiter struct {
 	// (unix nanoseconds) fails it with errRequestTimeout.
 	fn       func(body []byte, err error)
 	deadline int64
+	// onFrame, for a stream, sees each response body on the read loop
+	// before it is queued on ch, with the number of slots ch will have free
+	// once it is (a consumer acknowledges chunks there when the next one
+	// will find room, so the SPU sends it while this one waits to be
+	// decoded). It must not block.
+	onFrame func(body []byte, spare int)
+	// alloc, for a stream, gives the buffer each response frame is read
+	// into (capacity n or more, or a smaller one the read grows).
+	alloc func(n int) []byte
 }
 
 // errRequestTimeout fails a callback request that got no answer in time.
@@ -164,8 +173,14 @@ func (s *socket) readLoop() {
 		}
 		var payload []byte
 		var into []byte
-		if w != nil && w.stream && int32(binary.BigEndian.Uint32(hdr)) > largeFrame {
-			into = getFrameBuf() // the stream's reader hands it back (stream.release)
+		if n := int(binary.BigEndian.Uint32(hdr)); w != nil && w.alloc != nil {
+			into = w.alloc(n)
+		} else if w != nil && w.stream && n > 64<<10 {
+			// Stream bodies are handed over, never reused here: a record
+			// chunk's keys and values alias its frame. Read it in one
+			// piece (a frame announced larger than 4 MiB grows as its
+			// bytes arrive).
+			into = make([]byte, 0, min(n, 4<<20))
 		}
 		if payload, err = protocol.ReadFrame(br, into, protocol.MaxFrameSize); err != nil {
 			break
@@ -173,8 +188,11 @@ func (s *socket) readLoop() {
 		if w == nil {
 			continue // nobody waits: dropped, as the Rust client does
 		}
+		if w.onFrame != nil {
+			w.onFrame(payload[4:], cap(w.ch)-len(w.ch)-1)
+		}
 		select {
-		case w.ch <- payload[4:]:
+		case w.ch <- payload: // whole, for a stream; next skips the correlation id
 		case <-s.done:
 		}
 	}
@@ -267,14 +285,14 @@ func (s *socket) closedErr() error {
 	return s.err
 }
 
-func (s *socket) register(stream bool, depth int) (int32, *waiter, error) {
+func (s *socket) register(stream bool, depth int, onFrame func([]byte, int), alloc func(int) []byte) (int32, *waiter, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
 		return 0, nil, s.err
 	}
 	s.nextCorr++
-	w := &waiter{ch: make(chan []byte, depth), stream: stream}
+	w := &waiter{ch: make(chan []byte, depth), stream: stream, onFrame: onFrame, alloc: alloc}
 	s.pending[s.nextCorr] = w
 	return s.nextCorr, w, nil
 }
@@ -346,7 +364,7 @@ type pendingCall struct {
 // start writes a serial request; requests started in order reach the server
 // in that order.
 func (s *socket) start(key protocol.APIKey, version int16, req protocol.Message) (*pendingCall, error) {
-	corr, w, err := s.register(false, 1)
+	corr, w, err := s.register(false, 1, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -388,8 +406,8 @@ func (pc *pendingCall) wait(ctx context.Context, resp protocol.Message) error {
 	pc.resp = resp
 	s, key, version, corr, w := pc.s, pc.key, pc.version, pc.corr, pc.w
 	select {
-	case body := <-w.ch:
-		r := protocol.NewReader(body)
+	case frame := <-w.ch:
+		r := protocol.NewReader(frame[4:])
 		resp.Decode(r, version)
 		if err := r.Err(); err != nil {
 			return fmt.Errorf("decode response %d from %s: %w", key, s.addr, err)
@@ -410,36 +428,14 @@ type stream struct {
 	corr    int32
 	version int16
 	w       *waiter
-	last    []byte // the body next decoded last; release recycles it
-}
-
-// Large stream frames (record chunks) are read into recycled buffers: a
-// consumer copies what it keeps and hands the buffer back, so reading a
-// topic allocates no frame-sized buffer per chunk.
-const (
-	largeFrame   = 64 << 10
-	frameBufSize = 2 << 20
-)
-
-var framePool = sync.Pool{New: func() any { b := make([]byte, 0, frameBufSize); return &b }}
-
-func getFrameBuf() []byte { return (*framePool.Get().(*[]byte))[:0] }
-
-// release recycles the buffer of the last body next returned; nothing
-// decoded from it may be used afterwards.
-func (st *stream) release() {
-	b := st.last
-	st.last = nil
-	if cap(b) < frameBufSize-8 || cap(b) > 2*frameBufSize {
-		return
-	}
-	b = b[:0]
-	framePool.Put(&b)
+	frame   []byte // the whole frame next decoded last
 }
 
 // openStream sends req and returns the stream of its responses.
-func (s *socket) openStream(key protocol.APIKey, version int16, req protocol.Message, depth int, clientID string) (*stream, error) {
-	corr, w, err := s.register(true, depth)
+// onFrame, when not nil, sees every response body on the read loop first
+// (see waiter.onFrame).
+func (s *socket) openStream(key protocol.APIKey, version int16, req protocol.Message, depth int, clientID string, onFrame func(body []byte, spare int), alloc func(n int) []byte) (*stream, error) {
+	corr, w, err := s.register(true, depth, onFrame, alloc)
 	if err != nil {
 		return nil, err
 	}
@@ -453,9 +449,9 @@ func (s *socket) openStream(key protocol.APIKey, version int16, req protocol.Mes
 // next waits for the next response body and decodes it into resp.
 func (st *stream) next(ctx context.Context, resp protocol.Message) error {
 	select {
-	case body := <-st.w.ch:
-		st.last = body
-		r := protocol.NewReader(body)
+	case frame := <-st.w.ch:
+		st.frame = frame
+		r := protocol.NewReader(frame[4:])
 		resp.Decode(r, st.version)
 		if err := r.Err(); err != nil {
 			return fmt.Errorf("decode stream response from %s: %w", st.s.addr, err)

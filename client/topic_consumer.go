@@ -22,9 +22,10 @@ type TopicStream struct {
 
 // topicItem is a chunk of one partition's records (or its error).
 type topicItem struct {
-	s    *Stream
-	recs []Record
-	err  error
+	s     *Stream
+	recs  []Record
+	frame []byte // the frame recs alias (see ConsumerConfig.ReuseBuffers)
+	err   error
 }
 
 // TopicStream streams every partition of topic from off.
@@ -61,7 +62,7 @@ func (c *Client) TopicStream(ctx context.Context, topic string, off Offset, cfg 
 					return
 				}
 				select {
-				case ts.items <- topicItem{s: s, recs: it.recs, err: it.err}:
+				case ts.items <- topicItem{s: s, recs: it.recs, frame: it.frame, err: it.err}:
 				case <-rctx.Done():
 					return
 				}
@@ -87,6 +88,9 @@ func (ts *TopicStream) Next(ctx context.Context) (Record, error) {
 			}
 			if it.err != nil {
 				return Record{}, it.err
+			}
+			if ts.cur.s != nil {
+				ts.cur.s.recycle(ts.cur.frame)
 			}
 			ts.cur = it
 		case <-ctx.Done():

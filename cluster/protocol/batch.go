@@ -274,18 +274,34 @@ func decodeBatch(data []byte, strict bool) (Batch, int, error) {
 // decompressed once into a pooled buffer: r and the slices it holds are only
 // valid during the call. An error from fn stops the walk and is returned.
 func ForEachRecord(batch []byte, fn func(offset, timestamp int64, r *Record) error) error {
+	return forEachRecord(batch, false, fn)
+}
+
+// ForEachRecordRetained is ForEachRecord for callers that keep the
+// records' keys and values: they alias batch (or, for a compressed batch,
+// a buffer allocated for its decompressed records) and stay valid after
+// the call, as long as batch is not modified. Only *r itself is reused.
+func ForEachRecordRetained(batch []byte, fn func(offset, timestamp int64, r *Record) error) error {
+	return forEachRecord(batch, true, fn)
+}
+
+func forEachRecord(batch []byte, retained bool, fn func(offset, timestamp int64, r *Record) error) error {
 	h, _, section, _, err := batchSection(batch)
 	if err != nil {
 		return fmt.Errorf("records of batch: %w", err)
 	}
 	if c := h.Codec(); c != CompressionNone {
-		sp := getScratch()
-		defer putScratch(sp)
-		*sp, err = Decompress(c, (*sp)[:0], section, MaxDecompressedSize)
+		if retained {
+			section, err = Decompress(c, nil, section, MaxDecompressedSize)
+		} else {
+			sp := getScratch()
+			defer putScratch(sp)
+			*sp, err = Decompress(c, (*sp)[:0], section, MaxDecompressedSize)
+			section = *sp
+		}
 		if err != nil {
 			return fmt.Errorf("records of batch: %w", err)
 		}
-		section = *sp
 	}
 	r := NewReader(section)
 	n := r.ArrayLen(minRecordSize)

@@ -99,7 +99,7 @@ func Run(opts *Options) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := c.PartitionConsumer(opts.Topic, p).Stream(ctx, client.OffsetBeginning(0), client.ConsumerConfig{MaxBytes: opts.MaxBytes, StopAtEnd: true})
+			s, err := c.PartitionConsumer(opts.Topic, p).Stream(ctx, client.OffsetBeginning(0), client.ConsumerConfig{MaxBytes: opts.MaxBytes, StopAtEnd: true, ReuseBuffers: true})
 			if err != nil {
 				errs[p] = err
 				return
