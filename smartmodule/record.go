@@ -105,19 +105,30 @@ func (r *reader) str() string {
 }
 
 func (r *reader) varint() int64 {
+	v, next := varintAt(r.b, r.off)
+	if next < 0 {
+		r.err = errShort
+		return 0
+	}
+	r.off = next
+	return v
+}
+
+// varintAt decodes the zig-zag varint at b[i:] and returns it with the
+// index after it, or -1 when b ends first or it is too long. Small enough
+// to be inlined: calls cost more than usual in Go's WebAssembly code, and
+// every record has four varints.
+func varintAt(b []byte, i int) (int64, int) {
 	var u uint64
-	for shift := uint(0); shift < 70; shift += 7 {
-		b := r.take(1)
-		if b == nil {
-			return 0
-		}
-		u |= uint64(b[0]&0x7f) << shift
-		if b[0] < 0x80 {
-			return int64(u>>1) ^ -int64(u&1)
+	for shift := uint(0); i < len(b) && shift < 64; shift += 7 {
+		c := b[i]
+		i++
+		u |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			return int64(u>>1) ^ -int64(u&1), i
 		}
 	}
-	r.err = errShort
-	return 0
+	return 0, -1
 }
 
 func (r *reader) varBytes() []byte {
@@ -168,46 +179,74 @@ func decodeInput(b []byte, version int32, aggregate bool) (input, error) {
 }
 
 // eachRecord decodes the records of in and calls fn for each until fn
-// returns false.
+// returns false. fn gets the same *Record every time, valid during the call.
 func eachRecord(in *input, fn func(*Record) bool) error {
-	if len(in.records) == 0 {
+	if len(in.records) < 4 {
 		return nil
 	}
-	r := &reader{b: in.records}
-	n := int32(r.u32())
-	for i := int32(0); i < n && r.err == nil; i++ {
-		start := r.off
-		size := r.varint()
-		if size < 0 {
+	b := in.records
+	n := int32(uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]))
+	off := 4
+	var rec Record
+	for i := int32(0); i < n; i++ {
+		start := off
+		size, next := varintAt(b, off)
+		if next < 0 || size < 0 || size > int64(len(b)-next) {
 			return errShort
 		}
-		body := &reader{b: r.take(int(size))}
-		if r.err != nil {
-			break
-		}
-		var rec Record
-		rec.attributes = int8(body.u8())
-		rec.timestampDelta = body.varint()
-		rec.offsetDelta = body.varint()
-		if body.u8() == 1 {
-			rec.Key = body.varBytes()
-			if rec.Key == nil {
-				rec.Key = []byte{}
-			}
-		}
-		rec.Value = body.varBytes()
-		body.varint() // headers: always 0
-		if body.err != nil {
-			return fmt.Errorf("record %d: %w", i, body.err)
+		off = next + int(size)
+		if !decodeRecord(b[next:off:off], &rec) {
+			return fmt.Errorf("record %d: %w", i, errShort)
 		}
 		rec.Offset = in.baseOffset + rec.offsetDelta
 		rec.Timestamp = in.baseTimestamp + rec.timestampDelta
-		rec.raw = r.b[start:r.off]
+		rec.raw = b[start:off:off]
 		if !fn(&rec) {
 			return nil
 		}
 	}
-	return r.err
+	return nil
+}
+
+// decodeRecord decodes a record's body (what follows its length) into rec:
+// attributes, timestamp and offset deltas, optional key, value, and no
+// headers. One call per record; the varints are decoded inline.
+func decodeRecord(b []byte, rec *Record) bool {
+	if len(b) < 1 {
+		return false
+	}
+	rec.attributes = int8(b[0])
+	var i int
+	if rec.timestampDelta, i = varintAt(b, 1); i < 0 {
+		return false
+	}
+	if rec.offsetDelta, i = varintAt(b, i); i < 0 || i >= len(b) {
+		return false
+	}
+	rec.Key = nil
+	switch b[i] {
+	case 0:
+		i++
+	case 1:
+		n, j := varintAt(b, i+1)
+		if j < 0 || n < 0 || n > int64(len(b)-j) {
+			return false
+		}
+		i = j + int(n)
+		rec.Key = b[j:i:i]
+	default:
+		return false
+	}
+	n, j := varintAt(b, i)
+	if j < 0 || n < 0 || n > int64(len(b)-j) {
+		return false
+	}
+	i = j + int(n)
+	rec.Value = b[j:i:i]
+	if _, i = varintAt(b, i); i < 0 { // headers: always 0
+		return false
+	}
+	return true
 }
 
 // Encoders.

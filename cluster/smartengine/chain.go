@@ -41,6 +41,7 @@ type Chain struct {
 	insts  []*instance
 	broken error
 	closed bool
+	out    []byte // what Process returned last
 }
 
 // instance is one module instance of a chain.
@@ -331,7 +332,8 @@ func (c *Chain) LookBack(ctx context.Context, read func(context.Context, Lookbac
 // output with the batch's base offset and timestamp re-applied (spec
 // §1.6).
 //
-// It returns the final records section (a fresh slice). A record-level
+// It returns the final records section, in a buffer of the chain's that
+// the next call reuses: copy what you keep. A record-level
 // failure returns rtErr with the records that passed up to the failing
 // module; send both (SmartModuleRuntimeError). err is any other failure
 // (see ErrorCode); after a trap, timeout or memory limit the chain is
@@ -368,11 +370,13 @@ func (c *Chain) Process(ctx context.Context, baseOffset, baseTimestamp int64, re
 			in.acc = append(in.acc[:0], o.Accumulator...)
 		}
 		if o.Err != nil {
-			return append([]byte(nil), o.Records...), o.Err, nil
+			c.out = append(c.out[:0], o.Records...)
+			return c.out, o.Err, nil
 		}
 		cur = o.Records
 	}
-	return append([]byte(nil), cur...), nil, nil
+	c.out = append(c.out[:0], cur...)
+	return c.out, nil, nil
 }
 
 // Len is the number of modules in the chain.

@@ -38,7 +38,7 @@ type Transform interface {
 	// Process transforms whole stored batches (as read from the log) into
 	// at most one output batch. next is the input offset after the last
 	// batch processed (sent as next_filter_offset); code carries a runtime
-	// error to send along with out.
+	// error to send along with out. out is valid until the next call.
 	Process(ctx context.Context, batches []byte) (out []byte, next int64, code protocol.ErrorCode)
 	// Produce transforms one produced batch into the batch to store, its
 	// records numbered from offset delta 0; nil when every record was
@@ -57,6 +57,7 @@ type stream struct {
 	rep        *replica
 	consumerID *string
 	acks       chan int64 // latest acknowledged offset (capacity 1, newest wins)
+	in         []byte     // SmartModule streams: the input read last, reused
 }
 
 // ack records the client's UpdateOffsets for this stream.
@@ -254,10 +255,11 @@ func (c *conn) sendSlice(st *stream, sl *storage.Slice) error {
 // reaches the end of the log (to report progress); otherwise the stream
 // acknowledges itself and reads on.
 func (c *conn) sendTransformed(st *stream, tr Transform, sl *storage.Slice) error {
-	in, err := sl.Bytes()
+	in, err := sl.ReadInto(st.in)
 	if err != nil {
 		return err
 	}
+	st.in = in[:0]
 	out, next, code := tr.Process(c.ctx, in)
 	if len(out) == 0 && code.IsOK() {
 		tail := sl.Offsets.LogEnd

@@ -41,8 +41,15 @@ func (s *Slice) WriteTo(w io.Writer) (int64, error) {
 }
 
 // Bytes reads the slice into memory.
-func (s *Slice) Bytes() ([]byte, error) {
-	b := make([]byte, s.Len)
+func (s *Slice) Bytes() ([]byte, error) { return s.ReadInto(nil) }
+
+// ReadInto is Bytes into buf when it is large enough (a stream reads chunk
+// after chunk into one buffer), else into a new slice.
+func (s *Slice) ReadInto(buf []byte) ([]byte, error) {
+	if int64(cap(buf)) < s.Len {
+		buf = make([]byte, s.Len)
+	}
+	b := buf[:s.Len]
 	if s.Len == 0 {
 		return b, nil
 	}
