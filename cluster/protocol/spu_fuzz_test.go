@@ -2,7 +2,6 @@ package protocol
 
 import (
 	"testing"
-
 )
 
 // addSPUSeeds seeds a fuzz target with the captured SPU bodies of one
