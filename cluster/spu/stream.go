@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"log/slog"
+	"net"
 
 	"github.com/gofluvio/fluvio/cluster/protocol"
 	"github.com/gofluvio/fluvio/cluster/storage"
@@ -44,6 +46,10 @@ type Transform interface {
 	// records numbered from offset delta 0; nil when every record was
 	// filtered out.
 	Produce(ctx context.Context, batch []byte) (out []byte, code protocol.ErrorCode)
+	// Stateless reports whether Process may run on input the client
+	// has not asked for yet and its result be dropped: no module of the
+	// chain keeps an accumulator.
+	Stateless() bool
 	// Close releases the chain.
 	Close()
 }
@@ -141,70 +147,175 @@ func (c *conn) runStream(st *stream) {
 		maxBytes = 1 << 20
 	}
 	offset := max(req.FetchOffset, 0)
+	if tr != nil {
+		c.runTransformed(st, tr, offset, maxBytes, log)
+		return
+	}
 	for {
-		// Wait until something is readable at offset.
-		var sl *storage.Slice
-		for {
-			changed := rep.log.Changed()
-			var err error
-			sl, err = rep.log.Read(offset, maxBytes, iso)
-			if err == nil && sl.Len > 0 {
-				break
-			}
-			if err != nil {
-				o := rep.log.Offsets()
-				switch {
-				case errors.Is(err, storage.ErrOffsetOutOfRange) && offset < o.LogStart:
-					offset = o.LogStart // evicted by retention: continue from what is left
-					continue
-				case errors.Is(err, storage.ErrOffsetOutOfRange):
-					// Past LEO: wait for the log to grow to it.
-				case errors.Is(err, storage.ErrClosed):
-					c.streamGone(st, log)
-					return
-				default:
-					log.Warn("stream read failed", "err", err)
-					c.sendError(st.corr, st.version, req, st.id, rep, protocol.NewError(protocol.StorageError))
-					return
-				}
-			}
-			select {
-			case <-changed:
-			case <-rep.gone:
-				c.streamGone(st, log)
-				return
-			case <-c.ctx.Done():
-				return
-			}
+		sl, ok := c.readable(st, &offset, maxBytes, iso, log, nil, nil)
+		if !ok {
+			return
 		}
-		var err error
-		if tr != nil {
-			err = c.sendTransformed(st, tr, sl)
-		} else {
-			err = c.sendSlice(st, sl)
-		}
+		err := c.sendSlice(st, sl)
 		sl.Close()
 		if err != nil {
-			if errors.Is(err, errStreamDone) {
-				return
-			}
 			log.Debug("stream write failed", "err", err)
 			return
 		}
 		// Wait for the client's acknowledgement, then go on from it.
+		off, ok := c.awaitAck(st, log)
+		if !ok {
+			return
+		}
+		offset = off
+	}
+}
+
+// readable waits until something is readable at *offset (moved to the log
+// start if retention evicted it) and returns it; false when the stream
+// ends (its answer, if any, sent). With acks, an acknowledgement arriving
+// meanwhile ends the wait too: it is stored in *acked and the slice is nil.
+func (c *conn) readable(st *stream, offset *int64, maxBytes int, iso storage.Isolation, log *slog.Logger, acks <-chan int64, acked *int64) (*storage.Slice, bool) {
+	rep := st.rep
+	for {
+		changed := rep.log.Changed()
+		sl, err := rep.log.Read(*offset, maxBytes, iso)
+		if err == nil && sl.Len > 0 {
+			return sl, true
+		}
+		if err != nil {
+			o := rep.log.Offsets()
+			switch {
+			case errors.Is(err, storage.ErrOffsetOutOfRange) && *offset < o.LogStart:
+				*offset = o.LogStart // evicted by retention: continue from what is left
+				continue
+			case errors.Is(err, storage.ErrOffsetOutOfRange):
+				// Past LEO: wait for the log to grow to it.
+			case errors.Is(err, storage.ErrClosed):
+				c.streamGone(st, log)
+				return nil, false
+			default:
+				log.Warn("stream read failed", "err", err)
+				c.sendError(st.corr, st.version, st.req, st.id, rep, protocol.NewError(protocol.StorageError))
+				return nil, false
+			}
+		}
 		select {
-		case off := <-st.acks:
-			offset = off
+		case <-changed:
+		case off := <-acks:
+			*acked = off
+			return nil, true
 		case <-rep.gone:
 			c.streamGone(st, log)
-			return
+			return nil, false
 		case <-c.ctx.Done():
-			return
+			return nil, false
 		}
 	}
 }
 
-var errStreamDone = errors.New("spu: stream ended")
+// awaitAck waits for the client's next acknowledgement; false when the
+// stream ends meanwhile.
+func (c *conn) awaitAck(st *stream, log *slog.Logger) (int64, bool) {
+	select {
+	case off := <-st.acks:
+		return off, true
+	case <-st.rep.gone:
+		c.streamGone(st, log)
+		return 0, false
+	case <-c.ctx.Done():
+		return 0, false
+	}
+}
+
+// runTransformed streams the output of a SmartModule chain. Why transform
+// before the acknowledgement of the previous frame arrives? The chain is
+// the stream's slowest part, and the client acknowledges a frame as soon
+// as it arrives: running the chain on what follows while the frame
+// travels keeps both sides busy. What was computed is sent only after the
+// acknowledgement, as flow control requires (spec §4.5.3); should the
+// client acknowledge another offset than the frame's next_filter_offset,
+// the result is dropped and the chain runs again from that offset. A chain
+// with an aggregate is not run ahead: a dropped result would have been
+// folded into its accumulator.
+func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes int, log *slog.Logger) {
+	iso := storage.Isolation(st.req.Isolation)
+	ahead := tr.Stateless()
+	pending := false // a frame was sent and its acknowledgement is due
+	for {
+		if pending && !ahead {
+			off, ok := c.awaitAck(st, log)
+			if !ok {
+				return
+			}
+			offset, pending = off, false
+		}
+		// Running ahead, the wait for data also watches for the
+		// acknowledgement: one behind what was sent is served at once.
+		var acks <-chan int64
+		if pending {
+			acks = st.acks
+		}
+		var acked int64
+		sl, ok := c.readable(st, &offset, maxBytes, iso, log, acks, &acked)
+		if !ok {
+			return
+		}
+		if sl == nil {
+			offset, pending = acked, false
+			continue
+		}
+		in, err := sl.ReadInto(st.in)
+		tail := sl.Offsets.LogEnd
+		if iso == storage.ReadCommitted {
+			tail = sl.Offsets.HighWatermark
+		}
+		offs := sl.Offsets
+		sl.Close()
+		if err != nil {
+			log.Warn("stream read failed", "err", err)
+			c.sendError(st.corr, st.version, st.req, st.id, st.rep, protocol.NewError(protocol.StorageError))
+			return
+		}
+		st.in = in[:0]
+		out, next, code := tr.Process(c.ctx, in)
+		if pending {
+			off, ok := c.awaitAck(st, log)
+			if !ok {
+				return
+			}
+			pending = false
+			if off != offset {
+				offset = off // the client went elsewhere: run again from there
+				continue
+			}
+		}
+		if len(out) == 0 && code.IsOK() && next < tail {
+			offset = next // filtered out with more to read: go on
+			continue
+		}
+		// Otherwise send, even empty once the filter reached the end of the
+		// log: next_filter_offset tells the client how far the stream got,
+		// so a consumer that stops at the end (fluvio consume -d) does not
+		// wait for records the filter will never let through.
+		resp := protocol.StreamFetchResponse{Topic: st.req.Topic, StreamID: st.id, Partition: protocol.FetchablePartitionResponse{
+			PartitionIndex:   st.req.Partition,
+			ErrorCode:        code,
+			HighWatermark:    offs.HighWatermark,
+			LogStartOffset:   offs.LogStart,
+			NextFilterOffset: next,
+		}}
+		if err := c.sendRecords(st, &resp, out); err != nil {
+			log.Debug("stream write failed", "err", err)
+			return
+		}
+		if !code.IsOK() {
+			return
+		}
+		offset, pending = next, true
+	}
+}
+
 
 func (c *conn) streamGone(st *stream, log interface{ Debug(string, ...any) }) {
 	if st.rep.deleted {
@@ -250,45 +361,25 @@ func (c *conn) sendSlice(st *stream, sl *storage.Slice) error {
 	return nil
 }
 
-// sendTransformed runs the stream's SmartModule chain over the slice and
-// sends its output. An empty output without error is sent only when it
-// reaches the end of the log (to report progress); otherwise the stream
-// acknowledges itself and reads on.
-func (c *conn) sendTransformed(st *stream, tr Transform, sl *storage.Slice) error {
-	in, err := sl.ReadInto(st.in)
-	if err != nil {
+// sendRecords writes one StreamFetch frame whose record set is records,
+// written after the encoded response without being copied into it.
+func (c *conn) sendRecords(st *stream, resp *protocol.StreamFetchResponse, records []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.werr != nil {
+		return c.werr
+	}
+	b, start := protocol.BeginFrame(c.wbuf)
+	b = protocol.AppendInt32(b, st.corr)
+	b = resp.Encode(b, st.version)
+	binary.BigEndian.PutUint32(b[len(b)-4:], uint32(len(records)))
+	binary.BigEndian.PutUint32(b[start:], uint32(len(b)-start-4+len(records)))
+	c.wbuf = b[:0]
+	bufs := net.Buffers{b, records}
+	if _, err := bufs.WriteTo(c.nc); err != nil {
+		c.werr = err
+		c.close()
 		return err
-	}
-	st.in = in[:0]
-	out, next, code := tr.Process(c.ctx, in)
-	if len(out) == 0 && code.IsOK() {
-		tail := sl.Offsets.LogEnd
-		if storage.Isolation(st.req.Isolation) == storage.ReadCommitted {
-			tail = sl.Offsets.HighWatermark
-		}
-		if next < tail {
-			// Filtered out with more to read: acknowledge ourselves and go on.
-			st.ack(next)
-			return nil
-		}
-		// Filtered out up to the end of the log: send an empty frame whose
-		// next_filter_offset tells the client how far the stream got, so a
-		// consumer that stops at the end (fluvio consume -d) does not wait
-		// for records the filter will never let through.
-	}
-	resp := &protocol.StreamFetchResponse{Topic: st.req.Topic, StreamID: st.id, Partition: protocol.FetchablePartitionResponse{
-		PartitionIndex:   st.req.Partition,
-		ErrorCode:        code,
-		HighWatermark:    sl.Offsets.HighWatermark,
-		LogStartOffset:   sl.Offsets.LogStart,
-		NextFilterOffset: next,
-		Records:          protocol.RecordSet{Batches: out},
-	}}
-	if err := c.respond(st.corr, st.version, resp); err != nil {
-		return err
-	}
-	if !code.IsOK() {
-		return errStreamDone
 	}
 	return nil
 }

@@ -129,7 +129,12 @@ func (e *Engine) NewTransform(ctx context.Context, s *spu.Server, req spu.Transf
 	if err != nil {
 		return nil, smartengine.ErrorCode(err)
 	}
-	t := &transform{chain: chain, maxBytes: req.MaxBytes}
+	t := &transform{chain: chain, maxBytes: req.MaxBytes, stateless: true}
+	for _, inv := range invs {
+		if inv.Module.Kind() == smartengine.KindAggregate {
+			t.stateless = false
+		}
+	}
 	if req.Log != nil && needsLookBack(invs) {
 		err := chain.LookBack(ctx, func(ctx context.Context, lb smartengine.Lookback) ([]byte, error) {
 			return History(req.Log, lb, time.Now())
@@ -299,7 +304,12 @@ type transform struct {
 	in       []byte // decompressed input scratch
 	section  []byte // output records scratch
 	enc      []byte // the output batch Process returned last
+	// stateless: no aggregate in the chain (see spu.Transform.Stateless)
+	stateless bool
 }
+
+// Stateless reports whether the chain has no aggregate.
+func (t *transform) Stateless() bool { return t.stateless }
 
 // Close releases the chain.
 func (t *transform) Close() { _ = t.chain.Close(context.Background()) }
