@@ -316,7 +316,6 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 	}
 }
 
-
 func (c *conn) streamGone(st *stream, log interface{ Debug(string, ...any) }) {
 	if st.rep.deleted {
 		c.sendError(st.corr, st.version, st.req, st.id, nil, protocol.NewError(protocol.TopicDeleted))
