@@ -191,9 +191,23 @@ func batchSection(data []byte) (h BatchHeader, schemaID *uint32, section []byte,
 // needed; the result is what a SmartModule receives as its input. The
 // decompressed size is bounded by maxOut (MaxDecompressedSize if <= 0).
 func AppendBatchRecords(dst, batch []byte, maxOut int) ([]byte, error) {
+	return batchRecords(dst, batch, maxOut, false)
+}
+
+// BatchRecords is AppendBatchRecords that, for an uncompressed batch,
+// returns the records section of batch itself instead of a copy; scratch
+// receives decompressed records otherwise.
+func BatchRecords(scratch, batch []byte, maxOut int) ([]byte, error) {
+	return batchRecords(scratch, batch, maxOut, true)
+}
+
+func batchRecords(dst, batch []byte, maxOut int, view bool) ([]byte, error) {
 	h, _, section, _, err := batchSection(batch)
 	if err != nil {
 		return dst, fmt.Errorf("batch records: %w", err)
+	}
+	if view && h.Codec() == CompressionNone {
+		return section[:len(section):len(section)], nil
 	}
 	out, err := Decompress(h.Codec(), dst, section, maxOut)
 	if err != nil {

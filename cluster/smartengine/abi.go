@@ -33,6 +33,17 @@ var emptyRecords = []byte{0, 0, 0, 0}
 func appendInput(dst []byte, v int16, baseOffset int64, records []byte, baseTimestamp int64, acc []byte, aggregate bool) []byte {
 	dst = protocol.AppendInt64(dst, baseOffset)
 	dst = protocol.AppendBytes(dst, records)
+	return appendInputTail(dst, v, baseTimestamp, acc, aggregate)
+}
+
+// appendInputHead appends what precedes the records in a SmartModuleInput
+// (base offset, records length) and appendInputTail what follows them, so
+// the records can be written to a module without being copied first.
+func appendInputHead(dst []byte, baseOffset int64, records int) []byte {
+	return protocol.AppendUint32(protocol.AppendInt64(dst, baseOffset), uint32(records))
+}
+
+func appendInputTail(dst []byte, v int16, baseTimestamp int64, acc []byte, aggregate bool) []byte {
 	if v <= 22 {
 		dst = protocol.AppendMapLen(dst, 0) // params: always empty in the input
 		if v >= 20 {

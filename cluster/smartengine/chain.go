@@ -7,6 +7,7 @@ import (
 	"maps"
 
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
@@ -41,7 +42,6 @@ type Chain struct {
 	insts  []*instance
 	broken error
 	closed bool
-	out    []byte // what Process returned last
 }
 
 // instance is one module instance of a chain.
@@ -93,8 +93,83 @@ func (e *Engine) NewChain(ctx context.Context, version int16, invs ...Invocation
 	return c, nil
 }
 
+// instantiate returns a started instance of inv's module for a chain: the
+// module's spare when it has one (see refill), else a new one.
 func (e *Engine) instantiate(ctx context.Context, inv Invocation) (*instance, error) {
-	m := inv.Module
+	in := e.takeSpare(inv.Module)
+	if in == nil {
+		var err error
+		if in, err = e.start(ctx, inv.Module); err != nil {
+			return nil, err
+		}
+	}
+	e.refill(inv.Module)
+	in.inv = inv
+	in.inv.Params = maps.Clone(inv.Params)
+	in.acc = append([]byte(nil), inv.Accumulator...)
+	return in, nil
+}
+
+// Spare instances. Why keep a started instance of a module nobody uses
+// yet? Instantiating costs a stream its first milliseconds (5 ms for a Go
+// module: copying its data, running the Go runtime's _initialize), and
+// consumers open stream after stream with the same module. A spare is
+// instantiated and started in the background after a module was used,
+// and is fresh: no invocation, init or record ever reached it, so taking
+// it is the same as instantiating. At most maxSpares are kept, each for
+// spareIdle.
+const (
+	maxSpares = 4
+	spareIdle = time.Minute
+)
+
+func (e *Engine) takeSpare(m *Module) *instance {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	in := e.spares[m]
+	delete(e.spares, m)
+	return in
+}
+
+// refill starts a spare of m in the background unless m has one (or one on
+// the way), the engine keeps maxSpares already, or it is closed.
+func (e *Engine) refill(m *Module) {
+	e.mu.Lock()
+	if e.closed || e.spares[m] != nil || e.refilling[m] || len(e.spares)+len(e.refilling) >= maxSpares {
+		e.mu.Unlock()
+		return
+	}
+	e.refilling[m] = true
+	e.mu.Unlock()
+	go func() {
+		in, err := e.start(context.Background(), m)
+		e.mu.Lock()
+		delete(e.refilling, m)
+		if err != nil || e.closed {
+			e.mu.Unlock()
+			if in != nil {
+				_ = in.mod.Close(context.Background())
+			}
+			return
+		}
+		e.spares[m] = in
+		e.mu.Unlock()
+		time.AfterFunc(spareIdle, func() {
+			e.mu.Lock()
+			idle := e.spares[m] == in
+			if idle {
+				delete(e.spares, m)
+			}
+			e.mu.Unlock()
+			if idle {
+				_ = in.mod.Close(context.Background())
+			}
+		})
+	}()
+}
+
+// start instantiates m and runs its start functions.
+func (e *Engine) start(ctx context.Context, m *Module) (*instance, error) {
 	limit := &limitedAllocator{max: e.cfg.MaxMemoryBytes}
 	if m.minMemory > limit.max {
 		return nil, &MemoryLimitError{Requested: m.minMemory, Max: limit.max}
@@ -109,13 +184,11 @@ func (e *Engine) instantiate(ctx context.Context, inv Invocation) (*instance, er
 	in := &instance{
 		eng:       e,
 		m:         m,
-		inv:       inv,
 		mod:       mod,
 		mem:       mod.ExportedMemory("memory"),
 		alloc:     mod.ExportedFunction("alloc"),
 		transform: mod.ExportedFunction(m.kind.String()),
 		limit:     limit,
-		acc:       append([]byte(nil), inv.Accumulator...),
 	}
 	if m.hasDealloc && !e.cfg.KeepOutputBuffers {
 		in.dealloc = mod.ExportedFunction("dealloc")
@@ -126,7 +199,6 @@ func (e *Engine) instantiate(ctx context.Context, inv Invocation) (*instance, er
 	if m.hasLookBack {
 		in.lookBack = mod.ExportedFunction("look_back")
 	}
-	in.inv.Params = maps.Clone(inv.Params)
 	in.stop.g, _ = mod.ExportedGlobal(stopGlobalExport).(api.MutableGlobal)
 	if in.stop.g == nil {
 		_ = mod.Close(ctx)
@@ -205,22 +277,30 @@ func (in *instance) begin(ctx context.Context) (context.Context, func()) {
 // it in, call fn(ptr, len, version), then copy out what copy_records
 // pointed at and free it in the guest. The returned output aliases
 // in.out and stays valid until the next call on this instance.
-func (in *instance) call(ctx context.Context, fn api.Function, name string, version int16, input []byte) (int32, []byte, error) {
+func (in *instance) call(ctx context.Context, fn api.Function, name string, version int16, input ...[]byte) (int32, []byte, error) {
 	cctx, done := in.begin(ctx)
 	defer done()
 	in.state = callState{}
 	cctx = context.WithValue(cctx, callKey{}, &in.state)
 
-	in.stack[0] = api.EncodeU32(uint32(len(input)))
+	size := 0
+	for _, p := range input {
+		size += len(p)
+	}
+	in.stack[0] = api.EncodeU32(uint32(size))
 	if err := in.alloc.CallWithStack(cctx, in.stack[:1]); err != nil {
 		return 0, nil, in.callError(cctx, "alloc", err)
 	}
 	ptr := api.DecodeU32(in.stack[0])
-	if !in.mem.Write(ptr, input) {
-		return 0, nil, fmt.Errorf("%w: alloc(%d) returned %d, outside memory of %d bytes", ErrBadOutput, len(input), ptr, in.mem.Size())
+	at := ptr
+	for _, p := range input { // written in place: the parts are not joined first
+		if !in.mem.Write(at, p) {
+			return 0, nil, fmt.Errorf("%w: alloc(%d) returned %d, outside memory of %d bytes", ErrBadOutput, size, ptr, in.mem.Size())
+		}
+		at += uint32(len(p))
 	}
 	in.stack[0] = api.EncodeU32(ptr)
-	in.stack[1] = api.EncodeU32(uint32(len(input)))
+	in.stack[1] = api.EncodeU32(uint32(size))
 	in.stack[2] = api.EncodeU32(uint32(uint16(version)))
 	if err := fn.CallWithStack(cctx, in.stack[:3]); err != nil {
 		return 0, nil, in.callError(cctx, name, err)
@@ -332,8 +412,9 @@ func (c *Chain) LookBack(ctx context.Context, read func(context.Context, Lookbac
 // output with the batch's base offset and timestamp re-applied (spec
 // §1.6).
 //
-// It returns the final records section, in a buffer of the chain's that
-// the next call reuses: copy what you keep. A record-level
+// It returns the final records section, in a buffer of the chain's (or
+// records itself when nothing reached a module) that the next call
+// reuses: copy what you keep. A record-level
 // failure returns rtErr with the records that passed up to the failing
 // module; send both (SmartModuleRuntimeError). err is any other failure
 // (see ErrorCode); after a trap, timeout or memory limit the chain is
@@ -353,8 +434,10 @@ func (c *Chain) Process(ctx context.Context, baseOffset, baseTimestamp int64, re
 			break // nothing to transform; an aggregate keeps its accumulator
 		}
 		agg := in.m.kind == KindAggregate
-		in.in = appendInput(in.in[:0], c.version, baseOffset, cur, baseTimestamp, in.acc, agg)
-		rc, raw, err := in.call(ctx, in.transform, in.m.kind.String(), c.version, in.in)
+		head := appendInputHead(in.in[:0], baseOffset, len(cur))
+		tail := appendInputTail(head[len(head):], c.version, baseTimestamp, in.acc, agg)
+		in.in = head[:0]
+		rc, raw, err := in.call(ctx, in.transform, in.m.kind.String(), c.version, head, cur, tail)
 		if err != nil {
 			c.fail(err)
 			return nil, nil, fmt.Errorf("chain step %d: %w", i, err)
@@ -370,13 +453,11 @@ func (c *Chain) Process(ctx context.Context, baseOffset, baseTimestamp int64, re
 			in.acc = append(in.acc[:0], o.Accumulator...)
 		}
 		if o.Err != nil {
-			c.out = append(c.out[:0], o.Records...)
-			return c.out, o.Err, nil
+			return o.Records, o.Err, nil
 		}
 		cur = o.Records
 	}
-	c.out = append(c.out[:0], cur...)
-	return c.out, nil, nil
+	return cur, nil, nil
 }
 
 // Len is the number of modules in the chain.

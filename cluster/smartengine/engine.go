@@ -64,6 +64,9 @@ type Engine struct {
 	modules map[[sha256.Size]byte]*Module
 	hosts   map[string]bool // import module names with copy_records defined
 	closed  bool
+
+	spares    map[*Module]*instance // see refill
+	refilling map[*Module]bool
 }
 
 // New creates an engine: one wazero runtime in compiled mode with WASI
@@ -105,12 +108,14 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("smartengine: instantiate WASI: %w", err)
 	}
 	return &Engine{
-		cfg:     cfg,
-		rt:      rt,
-		cache:   cache,
-		wasi:    wasiMod.ExportedFunctions(),
-		modules: map[[sha256.Size]byte]*Module{},
-		hosts:   map[string]bool{},
+		cfg:       cfg,
+		rt:        rt,
+		cache:     cache,
+		wasi:      wasiMod.ExportedFunctions(),
+		modules:   map[[sha256.Size]byte]*Module{},
+		hosts:     map[string]bool{},
+		spares:    map[*Module]*instance{},
+		refilling: map[*Module]bool{},
 	}, nil
 }
 

@@ -334,12 +334,14 @@ func (t *transform) Process(ctx context.Context, batches []byte) ([]byte, int64,
 			break
 		}
 		raw, h := it.Batch(), *it.Header()
-		in, err := protocol.AppendBatchRecords(t.in[:0], raw, 0)
+		in, err := protocol.BatchRecords(t.in[:0], raw, 0) // uncompressed: no copy
 		if err != nil {
 			code = protocol.NewErrorMessage(protocol.Other, fmt.Sprintf("SmartModule err read batch at offset %d: %v", h.BaseOffset, err))
 			break
 		}
-		t.in = in
+		if h.Codec() != protocol.CompressionNone {
+			t.in = in
+		}
 		if _, err := checkRecords(in); err != nil {
 			code = protocol.NewErrorMessage(protocol.Other, fmt.Sprintf("SmartModule err stored batch at offset %d: %v", h.BaseOffset, err))
 			break
