@@ -1,0 +1,82 @@
+package smartengine
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// countingFilter's filter keeps a call counter at address 0 of its memory
+// and returns minus its new value (-1 on the first call of an instance),
+// which Process reports as a ReturnCodeError. extra varies the module's
+// bytes so tests can compile several different modules.
+func countingFilter(extra int32) []byte {
+	var body []byte
+	body = append(body, i32c(0)...)
+	body = append(body, i32c(0)...)
+	body = append(body, 0x28, 2, 0) // i32.load align=4 offset=0
+	body = append(body, i32c(1)...)
+	body = append(body, 0x6a)       // i32.add
+	body = append(body, 0x36, 2, 0) // i32.store
+	body = append(body, i32c(0)...)
+	body = append(body, i32c(0)...)
+	body = append(body, 0x28, 2, 0) // i32.load
+	body = append(body, 0x6b)       // i32.sub: 0 - counter
+	alloc := wasmFunc{name: "alloc", typ: typeAlloc, body: i32c(1024 + extra)}
+	return assemble([][2]string{{"env", "copy_records"}}, 1, []wasmFunc{alloc, {name: "filter", typ: typeABI, body: body}})
+}
+
+func callCount(t *testing.T, c *Chain) int32 {
+	t.Helper()
+	_, _, err := c.Process(context.Background(), 0, 0, section("a"))
+	var rce *ReturnCodeError
+	require.ErrorAs(t, err, &rce)
+	return -rce.Code
+}
+
+func spareReady(e *Engine, m *Module) func() bool {
+	return func() bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return e.spares[m] != nil
+	}
+}
+
+// A stream takes the spare instance started after the previous stream of
+// the same module: it must be as fresh as a new instance, whatever the
+// previous one went through.
+func TestSpareInstancesAreFresh(t *testing.T) {
+	e := newEngine(t, Config{})
+	m, err := e.Compile(context.Background(), countingFilter(0))
+	require.NoError(t, err)
+	for round := range 3 {
+		if round > 0 {
+			require.Eventually(t, spareReady(e, m), 5*time.Second, 5*time.Millisecond, "a spare is started in the background")
+		}
+		c := newChain(t, e, Invocation{Module: m})
+		require.Equal(t, int32(1), callCount(t, c), "round %d: first call", round)
+		require.Equal(t, int32(2), callCount(t, c), "round %d: second call", round)
+		require.NoError(t, c.Close(context.Background()))
+	}
+}
+
+// At most maxSpares instances wait, whatever the number of modules used.
+func TestSparesAreBounded(t *testing.T) {
+	e := newEngine(t, Config{})
+	for i := range maxSpares + 3 {
+		m, err := e.Compile(context.Background(), countingFilter(int32(i)))
+		require.NoError(t, err)
+		c := newChain(t, e, Invocation{Module: m})
+		require.Equal(t, int32(1), callCount(t, c))
+	}
+	require.Eventually(t, func() bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return len(e.refilling) == 0
+	}, 5*time.Second, 5*time.Millisecond)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	require.Len(t, e.spares, maxSpares)
+}
