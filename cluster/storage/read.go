@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 )
 
 // Slice is a run of whole batches in one segment file, ready to be sent as
@@ -69,6 +70,22 @@ func (s *Slice) Close() error {
 	return err
 }
 
+// locateReadSize is what locate reads per header lookup: a header and the
+// ones near it, not the batches it steps over.
+const locateReadSize = 4 << 10
+
+// lastEntryWithin returns the last index entry whose position is in
+// [from, to] and whose relative offset is at most maxRel.
+func lastEntryWithin(entries []IndexEntry, from, to, maxRel int64) (IndexEntry, bool) {
+	i := sort.Search(len(entries), func(i int) bool { return int64(entries[i].Position) > to }) - 1
+	for ; i >= 0 && int64(entries[i].Position) >= from; i-- {
+		if int64(entries[i].RelOffset) <= maxRel {
+			return entries[i], true
+		}
+	}
+	return IndexEntry{}, false
+}
+
 // located is a run of batches found under r.mu.
 type located struct {
 	seg         *segment
@@ -103,6 +120,7 @@ func (r *Replica) locate(offset int64, maxBytes int64, iso Isolation) (located, 
 		}
 		size := s.size
 		sc := newScanner(s.f, size)
+		sc.read = locateReadSize
 		defer sc.release()
 		pos := int64(0)
 		if offset > s.base {
@@ -130,7 +148,16 @@ func (r *Replica) locate(offset int64, maxBytes int64, iso Isolation) (located, 
 			return located{next: offset}, nil
 		}
 		loc := located{seg: s, pos: start.pos, n: start.size, first: start.baseOffset, next: start.lastOffset + 1}
-		for p := start.pos + start.size; p < size; {
+		p := start.pos + start.size
+		// Jump over whole batches with the index: its last entry within
+		// maxBytes whose batch starts at or below limit ends the run of
+		// batches before it; only what follows that entry is scanned.
+		if e, ok := lastEntryWithin(s.entries, p, start.pos+maxBytes, limit-s.base); ok {
+			loc.n = int64(e.Position) - start.pos
+			loc.next = s.base + int64(e.RelOffset)
+			p = int64(e.Position)
+		}
+		for p < size {
 			bi, err := sc.header(p, r.cfg.MaxBatchSize)
 			if err != nil {
 				return located{}, fmt.Errorf("storage: read %s: %w", s.logPath, err)

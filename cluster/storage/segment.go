@@ -76,6 +76,7 @@ type scanner struct {
 	buf    []byte
 	bufPos int64
 	n      int
+	read   int // bytes per read when less than len(buf) (0: len(buf))
 }
 
 const scanBufSize = 64 << 10
@@ -108,7 +109,11 @@ func (s *scanner) at(pos int64, n int) ([]byte, error) {
 	if n > len(s.buf) {
 		s.buf = make([]byte, n)
 	}
-	want := min(int64(len(s.buf)), s.limit-pos)
+	want := int64(len(s.buf))
+	if s.read > 0 {
+		want = int64(max(s.read, n))
+	}
+	want = min(want, s.limit-pos)
 	m, err := s.f.ReadAt(s.buf[:want], pos)
 	if m < n {
 		s.n = 0
