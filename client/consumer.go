@@ -107,6 +107,7 @@ type Stream struct {
 	cur      []Record    // records of the chunk Next is working through
 	curFrame []byte      // the frame cur aliases
 	free     chan []byte // ReuseBuffers: frames of chunks Next is done with
+	ready    []byte      // the next frame's buffer, prepared (read loop only)
 	cancel   context.CancelFunc
 	done     chan struct{}
 
@@ -239,12 +240,10 @@ func (pc *PartitionConsumer) Stream(ctx context.Context, off Offset, cfg Consume
 		end = offs.HighWatermark
 	}
 	out.end, out.version = end, v
-	var alloc func(int) []byte
 	if cfg.ReuseBuffers {
 		out.free = make(chan []byte, streamDepth+itemsDepth+2)
-		alloc = out.alloc
 	}
-	st, err := s.openStream(protocol.KeyStreamFetch, v, req, streamDepth, s.clientID, out.received, alloc)
+	st, err := s.openStream(protocol.KeyStreamFetch, v, req, streamDepth, s.clientID, out.received, out.alloc)
 	if err != nil {
 		cancel()
 		return nil, err
@@ -305,6 +304,7 @@ func (s *Stream) received(body []byte, spare int) {
 	}
 	if spare > 0 {
 		s.ack(resp.StreamID, next)
+		s.prepare(len(body) + 4 + 4<<10) // the next chunk is about this size
 		return
 	}
 	s.mu.Lock()
@@ -312,8 +312,8 @@ func (s *Stream) received(body []byte, spare int) {
 	s.mu.Unlock()
 }
 
-// alloc gives the socket's read loop a recycled buffer for the next frame
-// (ReuseBuffers).
+// alloc gives the socket's read loop the buffer for the next frame: a
+// recycled one (ReuseBuffers), or the one received prepared.
 func (s *Stream) alloc(n int) []byte {
 	select {
 	case b := <-s.free:
@@ -322,7 +322,27 @@ func (s *Stream) alloc(n int) []byte {
 		}
 	default:
 	}
+	if b := s.ready; cap(b) >= n {
+		s.ready = nil
+		return b[:0]
+	}
 	return make([]byte, 0, min(n, 4<<20))
+}
+
+// prepare readies a buffer of n bytes for the next frame, on the read loop
+// after a chunk was acknowledged, while the SPU reads and sends the next
+// one. Why touch every page? Memory the runtime got back from the kernel
+// is mapped on first write: a kernel copy into it takes page faults, which
+// cost more than the copy. Faulted in here, they overlap the round trip.
+func (s *Stream) prepare(n int) {
+	if s.free != nil || cap(s.ready) >= n || n <= 64<<10 {
+		return
+	}
+	b := make([]byte, n)
+	for i := 0; i < n; i += 4 << 10 {
+		b[i] = 0
+	}
+	s.ready = b[:0]
 }
 
 // recycle hands the frame of a chunk Next is done with back (ReuseBuffers).
