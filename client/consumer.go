@@ -104,10 +104,12 @@ type Stream struct {
 	st       *stream
 	streamID uint32
 	items    chan streamItem
-	cur      []Record    // records of the chunk Next is working through
-	curFrame []byte      // the frame cur aliases
-	free     chan []byte // ReuseBuffers: frames of chunks Next is done with
-	ready    []byte      // the next frame's buffer, prepared (read loop only)
+	cur      []Record      // records of the chunk Next is working through
+	curFrame []byte        // the frame cur aliases
+	curAll   []Record      // cur before Next took records off it
+	freeRecs chan []Record // ReuseBuffers: records slices Next is done with
+	free     chan []byte   // ReuseBuffers: frames of chunks Next is done with
+	ready    []byte        // the next frame's buffer, prepared (read loop only)
 	cancel   context.CancelFunc
 	done     chan struct{}
 
@@ -242,6 +244,7 @@ func (pc *PartitionConsumer) Stream(ctx context.Context, off Offset, cfg Consume
 	out.end, out.version = end, v
 	if cfg.ReuseBuffers {
 		out.free = make(chan []byte, streamDepth+itemsDepth+2)
+		out.freeRecs = make(chan []Record, itemsDepth+2)
 	}
 	st, err := s.openStream(protocol.KeyStreamFetch, v, req, streamDepth, s.clientID, out.received, out.alloc)
 	if err != nil {
@@ -345,14 +348,34 @@ func (s *Stream) prepare(n int) {
 	s.ready = b[:0]
 }
 
-// recycle hands the frame of a chunk Next is done with back (ReuseBuffers).
-func (s *Stream) recycle(frame []byte) {
-	if s.free == nil || frame == nil {
+// recycle hands the frame and records of a chunk Next is done with back
+// (ReuseBuffers).
+func (s *Stream) recycle(frame []byte, recs []Record) {
+	if s.free == nil {
 		return
 	}
+	if frame != nil {
+		select {
+		case s.free <- frame:
+		default:
+		}
+	}
+	if cap(recs) > 0 {
+		clear(recs[:cap(recs)]) // no reference to old frames stays reachable
+		select {
+		case s.freeRecs <- recs[:0]:
+		default:
+		}
+	}
+}
+
+// recsBuf is a recycled records slice (ReuseBuffers), or nil.
+func (s *Stream) recsBuf() []Record {
 	select {
-	case s.free <- frame:
+	case r := <-s.freeRecs:
+		return r
 	default:
+		return nil
 	}
 }
 
@@ -436,12 +459,12 @@ func (s *Stream) run(ctx context.Context, start, end int64) {
 		s.hw = part.HighWatermark
 		s.mu.Unlock()
 		next, recErr := nextOffset(part)
-		recs, err := decodeChunk(&part.Records, s.pc.partition, start, end)
+		recs, err := decodeChunk(s.recsBuf(), &part.Records, s.pc.partition, start, end)
 		if recErr == nil {
 			recErr = err // delivered after the records that preceded it
 		}
 		if len(recs) == 0 {
-			s.recycle(s.st.frame)
+			s.recycle(s.st.frame, recs)
 		} else if !send(streamItem{recs: recs, frame: s.st.frame}) {
 			return
 		}
@@ -484,8 +507,8 @@ func (s *Stream) Next(ctx context.Context) (Record, error) {
 			if it.err != nil {
 				return Record{}, it.err
 			}
-			s.recycle(s.curFrame)
-			s.cur, s.curFrame = it.recs, it.frame
+			s.recycle(s.curFrame, s.curAll)
+			s.cur, s.curAll, s.curFrame = it.recs, it.recs, it.frame
 		case <-ctx.Done():
 			return Record{}, ctx.Err()
 		}
@@ -504,8 +527,10 @@ func (s *Stream) Next(ctx context.Context) (Record, error) {
 // buffer), so decoding copies no record bytes and the chunk costs one
 // allocation however many records it holds; a compressed batch costs one
 // more, for its decompressed records.
-func decodeChunk(rs *protocol.RecordSet, partition uint32, start, end int64) ([]Record, error) {
-	var recs []Record
+//
+// dst, when not nil, is a recycled slice to decode into (ReuseBuffers).
+func decodeChunk(dst []Record, rs *protocol.RecordSet, partition uint32, start, end int64) ([]Record, error) {
+	recs := dst[:0]
 	keep := func(offset, ts int64, r *protocol.Record) error {
 		if offset < start || (end >= 0 && offset >= end) {
 			return nil
@@ -518,7 +543,7 @@ func decodeChunk(rs *protocol.RecordSet, partition uint32, start, end int64) ([]
 		return nil
 	}
 	for batch := range rs.All() {
-		if recs == nil {
+		if cap(recs) == 0 {
 			h, err := protocol.ParseBatchHeader(batch)
 			if err != nil {
 				return nil, err

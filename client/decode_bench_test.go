@@ -31,7 +31,7 @@ func BenchmarkDecodeChunk(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		recs, err := decodeChunk(&rs, 0, 0, -1)
+		recs, err := decodeChunk(nil, &rs, 0, 0, -1)
 		if err != nil || len(recs) != int(off) {
 			b.Fatal(err, len(recs))
 		}

@@ -18,6 +18,7 @@ type TopicStream struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	cur     topicItem
+	curAll  []Record // cur.recs before Next took records off it
 }
 
 // topicItem is a chunk of one partition's records (or its error).
@@ -90,9 +91,9 @@ func (ts *TopicStream) Next(ctx context.Context) (Record, error) {
 				return Record{}, it.err
 			}
 			if ts.cur.s != nil {
-				ts.cur.s.recycle(ts.cur.frame)
+				ts.cur.s.recycle(ts.cur.frame, ts.curAll)
 			}
-			ts.cur = it
+			ts.cur, ts.curAll = it, it.recs
 		case <-ctx.Done():
 			return Record{}, ctx.Err()
 		}
