@@ -104,16 +104,6 @@ func (r *reader) str() string {
 	return string(r.take(int(n)))
 }
 
-func (r *reader) varint() int64 {
-	v, next := varintAt(r.b, r.off)
-	if next < 0 {
-		r.err = errShort
-		return 0
-	}
-	r.off = next
-	return v
-}
-
 // varintAt decodes the zig-zag varint at b[i:] and returns it with the
 // index after it, or -1 when b ends first or it is too long. Small enough
 // to be inlined: calls cost more than usual in Go's WebAssembly code, and
@@ -129,15 +119,6 @@ func varintAt(b []byte, i int) (int64, int) {
 		}
 	}
 	return 0, -1
-}
-
-func (r *reader) varBytes() []byte {
-	n := r.varint()
-	if n < 0 {
-		r.err = errShort
-		return nil
-	}
-	return r.take(int(n))
 }
 
 // input is a decoded SmartModuleInput (spec §2.3).

@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -220,12 +219,5 @@ func encodeIndex(entries []IndexEntry) []byte {
 	for _, e := range entries {
 		b = AppendIndexEntry(b, e)
 	}
-	return b
-}
-
-func putIndexEntry(e IndexEntry) [IndexEntrySize]byte {
-	var b [IndexEntrySize]byte
-	binary.BigEndian.PutUint32(b[0:], e.RelOffset)
-	binary.BigEndian.PutUint32(b[4:], e.Position)
 	return b
 }
