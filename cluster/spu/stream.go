@@ -252,6 +252,19 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 	iso := storage.Isolation(st.req.Isolation)
 	ahead := tr.Stateless()
 	pending := false // a frame was sent and its acknowledgement is due
+	var (
+		inflight       chan error // the frame being written, if any
+		sending, spare []byte     // its records, and the other buffer
+	)
+	wait := func() error {
+		if inflight == nil {
+			return nil
+		}
+		err := <-inflight
+		inflight = nil
+		return err
+	}
+	defer wait()
 	for {
 		if pending && !ahead {
 			off, ok := c.awaitAck(st, log)
@@ -315,13 +328,30 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 			LogStartOffset:   offs.LogStart,
 			NextFilterOffset: next,
 		}}
-		if err := c.sendRecords(st, &resp, out); err != nil {
+		if err := wait(); err != nil {
 			log.Debug("stream write failed", "err", err)
 			return
 		}
 		if !code.IsOK() {
+			if err := c.sendRecords(st, &resp, out); err != nil {
+				log.Debug("stream write failed", "err", err)
+			}
 			return
 		}
+		// The frame is written while the chain runs on what follows: a
+		// copy of out (the chain reuses it), and the connection's write
+		// lock taken here, so anything this stream sends later goes after.
+		spare = append(spare[:0], out...)
+		buf := spare
+		spare = sending
+		sending = buf
+		c.wmu.Lock()
+		inflight = make(chan error, 1)
+		go func(resp protocol.StreamFetchResponse, done chan<- error) {
+			err := c.sendRecordsLocked(st, &resp, buf)
+			c.wmu.Unlock()
+			done <- err
+		}(resp, inflight)
 		offset, pending = next, true
 	}
 }
@@ -375,6 +405,11 @@ func (c *conn) sendSlice(st *stream, sl *storage.Slice) error {
 func (c *conn) sendRecords(st *stream, resp *protocol.StreamFetchResponse, records []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	return c.sendRecordsLocked(st, resp, records)
+}
+
+// sendRecordsLocked is sendRecords with c.wmu held.
+func (c *conn) sendRecordsLocked(st *stream, resp *protocol.StreamFetchResponse, records []byte) error {
 	if c.werr != nil {
 		return c.werr
 	}
