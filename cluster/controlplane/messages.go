@@ -194,33 +194,16 @@ func (*UpdateSpus) APIKey() protocol.APIKey { return KeyUpdateSpus }
 func (m *UpdateSpus) Encode(dst []byte, _ int16) []byte {
 	dst = protocol.AppendInt64(dst, m.Epoch)
 	dst = protocol.AppendBool(dst, m.Full)
-	dst = protocol.AppendArrayLen(dst, len(m.Spus))
-	for i := range m.Spus {
-		dst = m.Spus[i].encode(dst)
-	}
-	dst = protocol.AppendArrayLen(dst, len(m.Removed))
-	for _, id := range m.Removed {
-		dst = protocol.AppendInt32(dst, id)
-	}
-	return dst
+	dst = appendList(dst, m.Spus, (*SpuInfo).encode)
+	return appendList(dst, m.Removed, encInt32)
 }
 
 // Decode implements protocol.Message.
 func (m *UpdateSpus) Decode(r *protocol.Reader, _ int16) {
 	m.Epoch = r.Int64()
 	m.Full = r.Bool()
-	if n := r.ArrayLen(minSpuInfo); n > 0 {
-		m.Spus = make([]SpuInfo, n)
-		for i := range m.Spus {
-			m.Spus[i].decode(r)
-		}
-	}
-	if n := r.ArrayLen(4); n > 0 {
-		m.Removed = make([]int32, n)
-		for i := range m.Removed {
-			m.Removed[i] = r.Int32()
-		}
-	}
+	m.Spus = readList(r, minSpuInfo, (*SpuInfo).decode)
+	m.Removed = readList(r, 4, decInt32)
 }
 
 // ReplicaKey names a partition replica.
@@ -303,22 +286,14 @@ const minReplica = minReplicaKey + 4 + 4 + 1 + 4 + 4 + 8 + 1
 func (p *Replica) encode(dst []byte) []byte {
 	dst = p.ReplicaKey.encode(dst)
 	dst = protocol.AppendInt32(dst, p.Leader)
-	dst = protocol.AppendArrayLen(dst, len(p.Replicas))
-	for _, id := range p.Replicas {
-		dst = protocol.AppendInt32(dst, id)
-	}
+	dst = appendList(dst, p.Replicas, encInt32)
 	return p.Config.encode(dst)
 }
 
 func (p *Replica) decode(r *protocol.Reader) {
 	p.ReplicaKey.decode(r)
 	p.Leader = r.Int32()
-	if n := r.ArrayLen(4); n > 0 {
-		p.Replicas = make([]int32, n)
-		for i := range p.Replicas {
-			p.Replicas[i] = r.Int32()
-		}
-	}
+	p.Replicas = readList(r, 4, decInt32)
 	p.Config.decode(r)
 }
 
@@ -341,33 +316,16 @@ func (*UpdateReplicas) APIKey() protocol.APIKey { return KeyUpdateReplicas }
 func (m *UpdateReplicas) Encode(dst []byte, _ int16) []byte {
 	dst = protocol.AppendInt64(dst, m.Epoch)
 	dst = protocol.AppendBool(dst, m.Full)
-	dst = protocol.AppendArrayLen(dst, len(m.Replicas))
-	for i := range m.Replicas {
-		dst = m.Replicas[i].encode(dst)
-	}
-	dst = protocol.AppendArrayLen(dst, len(m.Removed))
-	for i := range m.Removed {
-		dst = m.Removed[i].encode(dst)
-	}
-	return dst
+	dst = appendList(dst, m.Replicas, (*Replica).encode)
+	return appendList(dst, m.Removed, (*ReplicaKey).encode)
 }
 
 // Decode implements protocol.Message.
 func (m *UpdateReplicas) Decode(r *protocol.Reader, _ int16) {
 	m.Epoch = r.Int64()
 	m.Full = r.Bool()
-	if n := r.ArrayLen(minReplica); n > 0 {
-		m.Replicas = make([]Replica, n)
-		for i := range m.Replicas {
-			m.Replicas[i].decode(r)
-		}
-	}
-	if n := r.ArrayLen(minReplicaKey); n > 0 {
-		m.Removed = make([]ReplicaKey, n)
-		for i := range m.Removed {
-			m.Removed[i].decode(r)
-		}
-	}
+	m.Replicas = readList(r, minReplica, (*Replica).decode)
+	m.Removed = readList(r, minReplicaKey, (*ReplicaKey).decode)
 }
 
 // SmartModulePackage is the package metadata of a SmartModule published
@@ -472,33 +430,16 @@ func (*UpdateSmartModules) APIKey() protocol.APIKey { return KeyUpdateSmartModul
 func (m *UpdateSmartModules) Encode(dst []byte, _ int16) []byte {
 	dst = protocol.AppendInt64(dst, m.Epoch)
 	dst = protocol.AppendBool(dst, m.Full)
-	dst = protocol.AppendArrayLen(dst, len(m.Modules))
-	for i := range m.Modules {
-		dst = m.Modules[i].encode(dst)
-	}
-	dst = protocol.AppendArrayLen(dst, len(m.Removed))
-	for _, n := range m.Removed {
-		dst = protocol.AppendString(dst, n)
-	}
-	return dst
+	dst = appendList(dst, m.Modules, (*SmartModule).encode)
+	return appendList(dst, m.Removed, encString)
 }
 
 // Decode implements protocol.Message.
 func (m *UpdateSmartModules) Decode(r *protocol.Reader, _ int16) {
 	m.Epoch = r.Int64()
 	m.Full = r.Bool()
-	if n := r.ArrayLen(minSmartModule); n > 0 {
-		m.Modules = make([]SmartModule, n)
-		for i := range m.Modules {
-			m.Modules[i].decode(r)
-		}
-	}
-	if n := r.ArrayLen(2); n > 0 {
-		m.Removed = make([]string, n)
-		for i := range m.Removed {
-			m.Removed[i] = r.String()
-		}
-	}
+	m.Modules = readList(r, minSmartModule, (*SmartModule).decode)
+	m.Removed = readList(r, 2, decString)
 }
 
 // ReplicaStatus is one replica's state as its SPU sees it.
@@ -526,29 +467,55 @@ func (*ReplicaStatusReport) APIKey() protocol.APIKey { return KeyReplicaStatusRe
 
 // Encode implements protocol.Message.
 func (m *ReplicaStatusReport) Encode(dst []byte, _ int16) []byte {
-	dst = protocol.AppendArrayLen(dst, len(m.Replicas))
-	for i := range m.Replicas {
-		s := &m.Replicas[i]
-		dst = s.ReplicaKey.encode(dst)
-		dst = protocol.AppendInt64(dst, s.HW)
-		dst = protocol.AppendInt64(dst, s.LEO)
-		dst = protocol.AppendInt64(dst, s.Size)
-		dst = protocol.AppendInt64(dst, s.LogStart)
-	}
-	return dst
+	return appendList(dst, m.Replicas, (*ReplicaStatus).encode)
+}
+
+func (s *ReplicaStatus) encode(dst []byte) []byte {
+	dst = s.ReplicaKey.encode(dst)
+	dst = protocol.AppendInt64(dst, s.HW)
+	dst = protocol.AppendInt64(dst, s.LEO)
+	dst = protocol.AppendInt64(dst, s.Size)
+	return protocol.AppendInt64(dst, s.LogStart)
+}
+
+func (s *ReplicaStatus) decode(r *protocol.Reader) {
+	s.ReplicaKey.decode(r)
+	s.HW = r.Int64()
+	s.LEO = r.Int64()
+	s.Size = r.Int64()
+	s.LogStart = r.Int64()
 }
 
 // Decode implements protocol.Message.
 func (m *ReplicaStatusReport) Decode(r *protocol.Reader, _ int16) {
-	if n := r.ArrayLen(minReplicaStatus); n > 0 {
-		m.Replicas = make([]ReplicaStatus, n)
-		for i := range m.Replicas {
-			s := &m.Replicas[i]
-			s.ReplicaKey.decode(r)
-			s.HW = r.Int64()
-			s.LEO = r.Int64()
-			s.Size = r.Int64()
-			s.LogStart = r.Int64()
-		}
-	}
+	m.Replicas = readList(r, minReplicaStatus, (*ReplicaStatus).decode)
 }
+
+// appendList appends a length-prefixed array, each element with enc.
+func appendList[T any](dst []byte, items []T, enc func(*T, []byte) []byte) []byte {
+	dst = protocol.AppendArrayLen(dst, len(items))
+	for i := range items {
+		dst = enc(&items[i], dst)
+	}
+	return dst
+}
+
+// readList reads a length-prefixed array whose elements take at least
+// minSize bytes each, so a count larger than the bytes left allocates
+// nothing; nil when empty.
+func readList[T any](r *protocol.Reader, minSize int, dec func(*T, *protocol.Reader)) []T {
+	n := r.ArrayLen(minSize)
+	if n <= 0 {
+		return nil
+	}
+	items := make([]T, n)
+	for i := range items {
+		dec(&items[i], r)
+	}
+	return items
+}
+
+func encInt32(v *int32, dst []byte) []byte    { return protocol.AppendInt32(dst, *v) }
+func decInt32(v *int32, r *protocol.Reader)   { *v = r.Int32() }
+func encString(v *string, dst []byte) []byte  { return protocol.AppendString(dst, *v) }
+func decString(v *string, r *protocol.Reader) { *v = r.String() }
