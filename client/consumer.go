@@ -127,8 +127,8 @@ type Stream struct {
 	closeOnce  sync.Once
 }
 
-// streamItem is one response frame's records (decoded into one shared
-// byte arena: one allocation per chunk, not per record) or an error.
+// streamItem is one response frame's records (aliasing the frame: no copy
+// of their bytes) or an error.
 type streamItem struct {
 	recs  []Record
 	frame []byte // the frame recs alias, recycled with ReuseBuffers

@@ -41,11 +41,8 @@ func (s *Slice) WriteTo(w io.Writer) (int64, error) {
 	return io.Copy(w, io.NewSectionReader(s.File, s.Pos, s.Len))
 }
 
-// Bytes reads the slice into memory.
-func (s *Slice) Bytes() ([]byte, error) { return s.ReadInto(nil) }
-
-// ReadInto is Bytes into buf when it is large enough (a stream reads chunk
-// after chunk into one buffer), else into a new slice.
+// ReadInto reads the slice into buf when it is large enough (a stream
+// reads chunk after chunk into one buffer), else into a new slice.
 func (s *Slice) ReadInto(buf []byte) ([]byte, error) {
 	if int64(cap(buf)) < s.Len {
 		buf = make([]byte, s.Len)
