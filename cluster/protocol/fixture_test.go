@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -146,4 +147,16 @@ func decodeCapturedFrame(t *testing.T, f *capturedFrame, newRequest, newResponse
 	require.NoError(t, r.Err(), "%s:%d key %d v%d", f.File, f.Line, key, version)
 	require.Zero(t, r.Remaining(), "%s:%d: trailing bytes", f.File, f.Line)
 	return m
+}
+
+// hexLines renders b as hex, 32 bytes a line (the golden files' format).
+func hexLines(b []byte) string {
+	var sb strings.Builder
+	h := hex.EncodeToString(b)
+	for len(h) > 64 {
+		sb.WriteString(h[:64] + "\n")
+		h = h[64:]
+	}
+	sb.WriteString(h + "\n")
+	return sb.String()
 }

@@ -1,8 +1,6 @@
 package protocol
 
 import (
-	"encoding/hex"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,37 +8,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gofluvio/fluvio/internal/golden"
 )
-
-// scUpdateGolden reports whether -update was given. The flag is shared by
-// the package's golden tests; whichever file initialises first defines it.
-func scUpdateGolden() bool {
-	f := flag.Lookup("update")
-	if f == nil {
-		return false
-	}
-	v, _ := f.Value.(flag.Getter).Get().(bool)
-	return v
-}
-
-var _ = func() bool {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-	return true
-}()
-
-// scHexLines renders b as hex, 32 bytes a line.
-func scHexLines(b []byte) string {
-	var sb strings.Builder
-	h := hex.EncodeToString(b)
-	for len(h) > 64 {
-		sb.WriteString(h[:64] + "\n")
-		h = h[64:]
-	}
-	sb.WriteString(h + "\n")
-	return sb.String()
-}
 
 type scGoldenCase struct {
 	name    string
@@ -114,14 +84,7 @@ func TestSCGolden(t *testing.T) {
 		for _, v := range []int16{vr.Min, vr.Max} {
 			t.Run(fmt.Sprintf("%s/v%d", tc.name, v), func(t *testing.T) {
 				got := tc.msg.Encode(nil, v)
-				path := filepath.Join("testdata", "sc", fmt.Sprintf("%s-v%d.golden", tc.name, v))
-				if scUpdateGolden() {
-					require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-					require.NoError(t, os.WriteFile(path, []byte(scHexLines(got)), 0o644))
-				}
-				want, err := os.ReadFile(path)
-				require.NoError(t, err, "run go test -update to create it")
-				require.Equal(t, string(want), scHexLines(got))
+				golden.Assert(t, filepath.Join("sc", fmt.Sprintf("%s-v%d", tc.name, v)), hexLines(got))
 
 				var fresh Message
 				var ok bool

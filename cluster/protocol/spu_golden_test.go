@@ -2,35 +2,15 @@ package protocol
 
 import (
 	"encoding/hex"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gofluvio/fluvio/internal/golden"
 )
-
-// spuUpdateGolden reports whether -update was given. The flag is shared with
-// other golden tests of the package: it is defined here only if no other
-// test file defined it first.
-func spuUpdateGolden() bool {
-	f := flag.Lookup("update")
-	if f == nil {
-		return false
-	}
-	v, _ := f.Value.(flag.Getter).Get().(bool)
-	return v
-}
-
-var _ = func() bool {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-	return true
-}()
 
 // spuSampleBatch is a small, valid batch (the captured 1-record produce batch).
 func spuSampleBatch(t testing.TB) []byte {
@@ -156,31 +136,12 @@ func spuGoldenCases(t testing.TB) []spuGoldenCase {
 	}
 }
 
-// spuHexLines renders b as hex, 32 bytes a line.
-func spuHexLines(b []byte) string {
-	var sb strings.Builder
-	h := hex.EncodeToString(b)
-	for len(h) > 64 {
-		sb.WriteString(h[:64] + "\n")
-		h = h[64:]
-	}
-	sb.WriteString(h + "\n")
-	return sb.String()
-}
-
 func TestSPUGolden(t *testing.T) {
 	for _, tc := range spuGoldenCases(t) {
 		for _, v := range tc.versions {
 			t.Run(fmt.Sprintf("%s/v%d", tc.name, v), func(t *testing.T) {
 				got := tc.msg.Encode(nil, v)
-				path := filepath.Join("testdata", "spu", fmt.Sprintf("%s-v%d.golden", tc.name, v))
-				if spuUpdateGolden() {
-					require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-					require.NoError(t, os.WriteFile(path, []byte(spuHexLines(got)), 0o644))
-				}
-				want, err := os.ReadFile(path)
-				require.NoError(t, err, "run go test -update to create it")
-				require.Equal(t, string(want), spuHexLines(got))
+				golden.Assert(t, filepath.Join("spu", fmt.Sprintf("%s-v%d", tc.name, v)), hexLines(got))
 
 				// The golden bytes decode with the registry and encode back.
 				var fresh Message
