@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -159,4 +160,29 @@ func hexLines(b []byte) string {
 	}
 	sb.WriteString(h + "\n")
 	return sb.String()
+}
+
+// captureRoundTrip decodes every captured frame of side and checks that
+// its body and its whole frame encode back byte for byte; want lists
+// "dir/key" pairs the captures must contain.
+func captureRoundTrip(t *testing.T, side string, newRequest, newResponse func(APIKey) (Message, bool), want ...string) {
+	seen := map[string]int{}
+	for _, f := range framesOfSide(t, side) {
+		key, version := frameKeyVersion(&f)
+		t.Run(fmt.Sprintf("%s:%d/%s/key=%d/v%d", f.File, f.Line, f.Dir, key, version), func(t *testing.T) {
+			m := decodeCapturedFrame(t, &f, newRequest, newResponse)
+			require.Equal(t, hex.EncodeToString(f.Body), hex.EncodeToString(m.Encode(nil, version)))
+			var frame []byte
+			if f.Dir == "in" {
+				frame = EncodeRequestFrame(nil, &f.Header, m)
+			} else {
+				frame = EncodeResponseFrame(nil, f.CorrelationID, version, m)
+			}
+			require.Equal(t, f.Frame, frame)
+		})
+		seen[fmt.Sprintf("%s/%d", f.Dir, key)]++
+	}
+	for _, k := range want {
+		require.Positive(t, seen[k], "no captured %s frame %s", side, k)
+	}
 }

@@ -1,8 +1,6 @@
 package protocol
 
 import (
-	"encoding/hex"
-	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -16,25 +14,8 @@ func decodeSCFrame(t *testing.T, f *capturedFrame) Message {
 }
 
 func TestSCCapturesRoundTrip(t *testing.T) {
-	seen := map[string]int{}
-	for _, f := range scFrames(t) {
-		key, version := frameKeyVersion(&f)
-		t.Run(fmt.Sprintf("%s:%d/%s/key=%d/v%d", f.File, f.Line, f.Dir, key, version), func(t *testing.T) {
-			m := decodeSCFrame(t, &f)
-			require.Equal(t, hex.EncodeToString(f.Body), hex.EncodeToString(m.Encode(nil, version)))
-			var frame []byte
-			if f.Dir == "in" {
-				frame = EncodeRequestFrame(nil, &f.Header, m)
-			} else {
-				frame = EncodeResponseFrame(nil, f.CorrelationID, version, m)
-			}
-			require.Equal(t, f.Frame, frame)
-		})
-		seen[fmt.Sprintf("%s/%d", f.Dir, key)]++
-	}
-	for _, k := range []string{"in/18", "out/18", "in/1001", "out/1001", "in/1002", "out/1002", "in/1003", "out/1003", "in/1004", "out/1004"} {
-		require.Positive(t, seen[k], "no captured SC frame %s", k)
-	}
+	captureRoundTrip(t, "sc", NewSCRequest, NewSCResponse,
+		"in/18", "out/18", "in/1001", "out/1001", "in/1002", "out/1002", "in/1003", "out/1003", "in/1004", "out/1004")
 }
 
 // findSCFrame returns the first decoded SC frame satisfying match.
