@@ -15,12 +15,7 @@ type DeleteRequest struct {
 }
 
 // KeyString is the deleted object's key as text.
-func (m *DeleteRequest) KeyString() string {
-	if m.Label == LabelCustomSpu {
-		return m.SpuKey.String()
-	}
-	return m.Key
-}
+func (m *DeleteRequest) KeyString() string { return objectKeyString(m.Label, m.Key, &m.SpuKey) }
 
 // Encode appends the TypeBuffer at version (nothing below v11).
 func (m *DeleteRequest) Encode(dst []byte, version int16) []byte {
@@ -28,11 +23,7 @@ func (m *DeleteRequest) Encode(dst []byte, version int16) []byte {
 		return dst
 	}
 	return appendTypeBuffer(dst, m.Label, func(dst []byte) []byte {
-		if m.Label == LabelCustomSpu {
-			dst = m.SpuKey.Encode(dst, version)
-		} else {
-			dst = AppendString(dst, m.Key)
-		}
+		dst = appendObjectKey(dst, m.Label, m.Key, &m.SpuKey, version)
 		if version >= 13 {
 			dst = AppendBool(dst, m.Force)
 		}
@@ -52,13 +43,34 @@ func (m *DeleteRequest) Decode(r *Reader, version int16) {
 		return
 	}
 	m.Label = label
-	if label == LabelCustomSpu {
-		m.SpuKey.Decode(p, version)
-	} else {
-		m.Key = p.String()
-	}
+	readObjectKey(p, label, &m.Key, &m.SpuKey, version)
 	if version >= 13 {
 		m.Force = p.Bool()
 	}
 	finishTypeBuffer(r, p, "delete", label)
+}
+
+// Delete and Update name their object the same way: a CustomSpu by its
+// CustomSpuKey, every other kind by name.
+
+func objectKeyString(label, key string, spu *CustomSpuKey) string {
+	if label == LabelCustomSpu {
+		return spu.String()
+	}
+	return key
+}
+
+func appendObjectKey(dst []byte, label, key string, spu *CustomSpuKey, version int16) []byte {
+	if label == LabelCustomSpu {
+		return spu.Encode(dst, version)
+	}
+	return AppendString(dst, key)
+}
+
+func readObjectKey(p *Reader, label string, key *string, spu *CustomSpuKey, version int16) {
+	if label == LabelCustomSpu {
+		spu.Decode(p, version)
+	} else {
+		*key = p.String()
+	}
 }

@@ -76,12 +76,7 @@ type UpdateRequest struct {
 }
 
 // KeyString is the updated object's key as text.
-func (m *UpdateRequest) KeyString() string {
-	if m.Label == LabelCustomSpu {
-		return m.SpuKey.String()
-	}
-	return m.Key
-}
+func (m *UpdateRequest) KeyString() string { return objectKeyString(m.Label, m.Key, &m.SpuKey) }
 
 // Encode appends the TypeBuffer at version (nothing below v11).
 func (m *UpdateRequest) Encode(dst []byte, version int16) []byte {
@@ -89,11 +84,7 @@ func (m *UpdateRequest) Encode(dst []byte, version int16) []byte {
 		return dst
 	}
 	return appendTypeBuffer(dst, m.Label, func(dst []byte) []byte {
-		if m.Label == LabelCustomSpu {
-			dst = m.SpuKey.Encode(dst, version)
-		} else {
-			dst = AppendString(dst, m.Key)
-		}
+		dst = appendObjectKey(dst, m.Label, m.Key, &m.SpuKey, version)
 		if m.Label == LabelTopic {
 			return m.TopicAction.Encode(dst, version)
 		}
@@ -113,11 +104,7 @@ func (m *UpdateRequest) Decode(r *Reader, version int16) {
 		return
 	}
 	m.Label = label
-	if label == LabelCustomSpu {
-		m.SpuKey.Decode(p, version)
-	} else {
-		m.Key = p.String()
-	}
+	readObjectKey(p, label, &m.Key, &m.SpuKey, version)
 	if label == LabelTopic {
 		m.TopicAction.Decode(p, version)
 	} else {
