@@ -4,8 +4,6 @@ package delete
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -52,20 +50,6 @@ func Run(opts *Options) error {
 		return err
 	}
 	defer c.Close()
-	var errs []error
-	for _, n := range opts.Names {
-		if err := c.Admin().DeleteSmartModule(opts.Ctx, n); err != nil {
-			if !opts.ContinueOnError {
-				return err
-			}
-			opts.IO.Printf("smart module %q delete failed with: %v\n", n, err)
-			errs = append(errs, err)
-			continue
-		}
-		fmt.Fprintf(opts.IO.Out, "smartmodule %q deleted\n", n)
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%d of %d SmartModules were not deleted: %w", len(errs), len(opts.Names), errors.Join(errs...))
-	}
-	return nil
+	return cmdutil.DeleteEach(opts.IO, opts.Names, "smartmodule", "smart module", "SmartModules", opts.ContinueOnError,
+		func(n string) error { return c.Admin().DeleteSmartModule(opts.Ctx, n) })
 }

@@ -3,8 +3,6 @@ package delete
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -56,20 +54,6 @@ func Run(opts *Options) error {
 		return err
 	}
 	defer c.Close()
-	var errs []error
-	for _, n := range opts.Names {
-		if err := c.Admin().Delete(opts.Ctx, protocol.LabelTopic, n, opts.System); err != nil {
-			if !opts.ContinueOnError {
-				return err
-			}
-			opts.IO.Printf("topic %q delete failed with: %v\n", n, err)
-			errs = append(errs, err)
-			continue
-		}
-		fmt.Fprintf(opts.IO.Out, "topic %q deleted\n", n)
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%d of %d topics were not deleted: %w", len(errs), len(opts.Names), errors.Join(errs...))
-	}
-	return nil
+	return cmdutil.DeleteEach(opts.IO, opts.Names, "topic", "topic", "topics", opts.ContinueOnError,
+		func(n string) error { return c.Admin().Delete(opts.Ctx, protocol.LabelTopic, n, opts.System) })
 }
