@@ -253,8 +253,8 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 	ahead := tr.Stateless()
 	pending := false // a frame was sent and its acknowledgement is due
 	var (
-		inflight       chan error // the frame being written, if any
-		sending, spare []byte     // its records, and the other buffer
+		inflight chan error // the frame being written, if any
+		sending  []byte     // its records (reused once it is written)
 	)
 	wait := func() error {
 		if inflight == nil {
@@ -339,12 +339,11 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 			return
 		}
 		// The frame is written while the chain runs on what follows: a
-		// copy of out (the chain reuses it), and the connection's write
-		// lock taken here, so anything this stream sends later goes after.
-		spare = append(spare[:0], out...)
-		buf := spare
-		spare = sending
-		sending = buf
+		// copy of out (the chain reuses it; the previous frame is written,
+		// so its copy is free), and the connection's write lock taken
+		// here, so anything this stream sends later goes after.
+		sending = append(sending[:0], out...)
+		buf := sending
 		c.wmu.Lock()
 		inflight = make(chan error, 1)
 		go func(resp protocol.StreamFetchResponse, done chan<- error) {
