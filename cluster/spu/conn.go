@@ -24,10 +24,6 @@ type conn struct {
 	wbuf []byte     // replies held back by reply, then the frame being written
 	werr error
 
-	// holdReplies: the request just handled released a stream that
-	// writes the held replies with its next frame (serve's goroutine only).
-	holdReplies bool
-
 	mu         sync.Mutex
 	streams    map[uint32]*stream
 	nextStream uint32
@@ -73,9 +69,7 @@ func (c *conn) serve() {
 		// pipelining client gets them in one write; but not for long,
 		// or a client waiting for them to send more would stall.
 		held += len(frame)
-		hold := c.holdReplies
-		c.holdReplies = false
-		if (!fr.buffered() && !hold) || held >= maxHeldRequestBytes {
+		if !fr.buffered() || held >= maxHeldRequestBytes {
 			held = 0
 			if err := c.flushReplies(); err != nil {
 				return
@@ -211,13 +205,6 @@ func (c *conn) handle(frame []byte) error {
 		resp, acked := c.updateOffsets(req)
 		err := c.reply(h.CorrelationID, h.APIVersion, resp)
 		for _, a := range acked {
-			// A plain stream waiting for this acknowledgement writes its
-			// next frame (or, with nothing to read, the held replies) at
-			// once: the answer goes out with it, one write and one wake-up
-			// of the client fewer per chunk.
-			if a.st.plain && a.st.awaiting.Load() {
-				c.holdReplies = true
-			}
 			a.st.ack(a.off)
 		}
 		return err

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"sync/atomic"
 
 	"github.com/gofluvio/fluvio/cluster/protocol"
 	"github.com/gofluvio/fluvio/cluster/storage"
@@ -63,10 +62,8 @@ type stream struct {
 	req        *protocol.StreamFetchRequest
 	rep        *replica
 	consumerID *string
-	acks       chan int64  // latest acknowledged offset (capacity 1, newest wins)
-	plain      bool        // no SmartModules: sends what it reads
-	awaiting   atomic.Bool // waits for an acknowledgement (plain streams)
-	in         []byte      // SmartModule streams: the input read last, reused
+	acks       chan int64 // latest acknowledged offset (capacity 1, newest wins)
+	in         []byte     // SmartModule streams: the input read last, reused
 }
 
 // ack records the client's UpdateOffsets for this stream.
@@ -99,7 +96,7 @@ func (c *conn) startStream(h *protocol.RequestHeader, req *protocol.StreamFetchR
 	c.mu.Lock()
 	c.nextStream++
 	st := &stream{id: c.nextStream, corr: h.CorrelationID, version: h.APIVersion, req: req, rep: rep,
-		consumerID: req.ConsumerID, acks: make(chan int64, 1), plain: !hasSmartModules(req)}
+		consumerID: req.ConsumerID, acks: make(chan int64, 1)}
 	c.streams[st.id] = st
 	c.mu.Unlock()
 	c.wg.Add(1)
@@ -166,9 +163,7 @@ func (c *conn) runStream(st *stream) {
 			return
 		}
 		// Wait for the client's acknowledgement, then go on from it.
-		st.awaiting.Store(true)
 		off, ok := c.awaitAck(st, log)
-		st.awaiting.Store(false)
 		if !ok {
 			return
 		}
@@ -204,11 +199,6 @@ func (c *conn) readable(st *stream, offset *int64, maxBytes int, iso storage.Iso
 				c.sendError(st.corr, st.version, st.req, st.id, rep, protocol.NewError(protocol.StorageError))
 				return nil, false
 			}
-		}
-		// Nothing to send for now: replies held for this stream's next
-		// frame (see conn.holdReplies) go out on their own.
-		if err := c.flushReplies(); err != nil {
-			return nil, false
 		}
 		select {
 		case <-changed:
