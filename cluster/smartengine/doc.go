@@ -36,4 +36,9 @@
 //     spec §5.1).
 //   - A memory limit hit while processing is reported as
 //     SmartModuleMemoryLimitExceeded, not Other.
+//   - Modules built with Fluvio's Rust SDK copy record bytes one at a time
+//     (a call per byte) and memory with a word loop. Those idioms are
+//     recognised when a module is compiled and run as bulk memory
+//     operations with the same effect (accelerate.go): filter-on-a.wasm
+//     runs 13× faster. Config.NoAcceleration runs modules as they are.
 package smartengine

@@ -50,6 +50,10 @@ type Config struct {
 	// with the module's dealloc once the output is read, so memory of
 	// long-lived streams stays flat.
 	KeepOutputBuffers bool
+	// NoAcceleration runs modules exactly as compiled: without it, the
+	// byte-at-a-time copy loops and memory functions of modules built with
+	// Fluvio's Rust SDK run as bulk memory operations (accelerate.go).
+	NoAcceleration bool
 }
 
 // Engine compiles modules and builds chains. It is safe for concurrent

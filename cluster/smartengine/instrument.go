@@ -38,7 +38,9 @@ const (
 // Wasm binary constants used by instrument.
 const (
 	secCustom    = 0
+	secType      = 1
 	secImport    = 2
+	secFunction  = 3
 	secGlobal    = 6
 	secExport    = 7
 	secStart     = 8
@@ -59,12 +61,14 @@ var errInstrument = errors.New("instrument module")
 type instrumented struct {
 	wasm     []byte
 	hasStart bool // the module had a start section, now exported as startFuncExport
+	accel    accelStats
 }
 
 // instrument returns wasm with a stop check at every loop header (see the
-// note above). Custom sections named .debug_* are dropped: their code
-// offsets would be wrong.
-func instrument(wasm []byte) (instrumented, error) {
+// note above) and, when accelerate is set, the idioms of accelerate.go
+// replaced. Custom sections named .debug_* are dropped: their code offsets
+// would be wrong.
+func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 	var res instrumented
 	if len(wasm) < 8 || string(wasm[:4]) != "\x00asm" {
 		return res, fmt.Errorf("%w: not a wasm binary", errInstrument)
@@ -85,8 +89,9 @@ func instrument(wasm []byte) (instrumented, error) {
 		secs = append(secs, section{id, body})
 	}
 
-	var importedGlobals uint32
-	var globals []byte // body of the global section without its count
+	var importedGlobals, importedFuncs uint32
+	var types, funcs, code []byte // bodies of the type, function and code sections
+	var globals []byte            // body of the global section without its count
 	var globalCount uint32
 	var exports []byte
 	var exportCount uint32
@@ -94,11 +99,17 @@ func instrument(wasm []byte) (instrumented, error) {
 	for _, s := range secs {
 		switch s.id {
 		case secImport:
-			g, err := countImportedGlobals(s.body)
+			f, g, err := countImports(s.body)
 			if err != nil {
 				return res, err
 			}
-			importedGlobals = g
+			importedFuncs, importedGlobals = f, g
+		case secType:
+			types = s.body
+		case secFunction:
+			funcs = s.body
+		case secCode:
+			code = s.body
 		case secGlobal:
 			sr := &wreader{b: s.body}
 			globalCount = sr.u32()
@@ -130,6 +141,47 @@ func instrument(wasm []byte) (instrumented, error) {
 		}
 	}
 	stopIdx := importedGlobals + globalCount
+
+	// The code section first: whether helpers are appended to the type,
+	// function and code sections depends on what it finds.
+	var a *accel
+	if accelerate && code != nil && types != nil && funcs != nil {
+		a = &accel{}
+		if err := a.survey(code, importedFuncs); err != nil {
+			return res, fmt.Errorf("%w: code section: %w", errInstrument, err)
+		}
+		defined := (&wreader{b: funcs}).u32()
+		a.decodeFast = importedFuncs + defined
+		a.encodeFast = a.decodeFast + 1
+		a.disjoint = a.decodeFast + 2
+	}
+	codeSec, err := instrumentCode(code, stopIdx, a)
+	if err != nil {
+		return res, err
+	}
+	if a != nil {
+		res.accel = a.stats
+		if a.stats.DecodeLoops+a.stats.EncodeLoops > 0 {
+			if types, err = appendVec(types, helperTypes...); err != nil {
+				return res, fmt.Errorf("%w: type section: %w", errInstrument, err)
+			}
+			typeBase := (&wreader{b: types}).u32() - uint32(len(helperTypes))
+			var idx [][]byte
+			for i := range helperTypes {
+				idx = append(idx, binary.AppendUvarint(nil, uint64(typeBase)+uint64(i)))
+			}
+			if funcs, err = appendVec(funcs, idx...); err != nil {
+				return res, fmt.Errorf("%w: function section: %w", errInstrument, err)
+			}
+			var bodies [][]byte
+			for _, b := range a.helperBodies() {
+				bodies = append(bodies, append(binary.AppendUvarint(nil, uint64(len(b))), b...))
+			}
+			if codeSec, err = appendVec(codeSec, bodies...); err != nil {
+				return res, fmt.Errorf("%w: code section: %w", errInstrument, err)
+			}
+		}
+	}
 
 	// New global: mutable i32 initialised to 0.
 	globalSec := binary.AppendUvarint(nil, uint64(globalCount+1))
@@ -197,11 +249,11 @@ func instrument(wasm []byte) (instrumented, error) {
 			}
 			appendSec(s.id, s.body)
 		case s.id == secCode:
-			body, err := instrumentCode(s.body, stopIdx)
-			if err != nil {
-				return res, err
-			}
-			appendSec(s.id, body)
+			appendSec(s.id, codeSec)
+		case s.id == secType:
+			appendSec(s.id, types)
+		case s.id == secFunction:
+			appendSec(s.id, funcs)
 		default:
 			appendSec(s.id, s.body)
 		}
@@ -216,8 +268,8 @@ func instrument(wasm []byte) (instrumented, error) {
 	return res, nil
 }
 
-// countImportedGlobals returns the number of imported globals.
-func countImportedGlobals(b []byte) (globals uint32, err error) {
+// countImports returns the number of imported functions and globals.
+func countImports(b []byte) (funcs, globals uint32, err error) {
 	r := &wreader{b: b}
 	n := r.u32()
 	for i := uint32(0); i < n && r.err == nil; i++ {
@@ -226,6 +278,7 @@ func countImportedGlobals(b []byte) (globals uint32, err error) {
 		switch r.byte() {
 		case extFunc:
 			r.u32()
+			funcs++
 		case extTable:
 			r.byte()
 			r.limits()
@@ -243,14 +296,18 @@ func countImportedGlobals(b []byte) (globals uint32, err error) {
 		}
 	}
 	if r.err != nil {
-		return 0, fmt.Errorf("%w: import section: %w", errInstrument, r.err)
+		return 0, 0, fmt.Errorf("%w: import section: %w", errInstrument, r.err)
 	}
-	return globals, nil
+	return funcs, globals, nil
 }
 
 // instrumentCode rewrites the code section: each function body gets the
-// stop check after every loop instruction.
-func instrumentCode(b []byte, stopIdx uint32) ([]byte, error) {
+// stop check after every loop instruction, and with a, accelerated loops
+// and memory functions.
+func instrumentCode(b []byte, stopIdx uint32, a *accel) ([]byte, error) {
+	if b == nil {
+		return nil, nil
+	}
 	r := &wreader{b: b}
 	n := r.u32()
 	out := make([]byte, 0, len(b)+len(b)/8)
@@ -258,14 +315,22 @@ func instrumentCode(b []byte, stopIdx uint32) ([]byte, error) {
 	check := append([]byte{0x23}, binary.AppendUvarint(nil, uint64(stopIdx))...)
 	check = append(check, 0x04, 0x40, 0x00, 0x0b) // if (empty) unreachable end
 	var fn []byte
+	var scratch []winstr
 	for i := uint32(0); i < n; i++ {
 		size := r.u32()
 		body := r.take(int(size))
 		if r.err != nil {
 			return nil, fmt.Errorf("%w: code section: function %d: %w", errInstrument, i, r.err)
 		}
+		if a != nil && a.mem[i] != 0 {
+			fn = memBody(a.mem[i])
+			a.stats.MemFuncs++
+			out = binary.AppendUvarint(out, uint64(len(fn)))
+			out = append(out, fn...)
+			continue
+		}
 		var err error
-		fn, err = instrumentBody(fn[:0], body, check)
+		fn, err = instrumentBody(fn[:0], body, check, a, &scratch)
 		if err != nil {
 			return nil, fmt.Errorf("%w: function %d: %w", errInstrument, i, err)
 		}
@@ -279,80 +344,35 @@ func instrumentCode(b []byte, stopIdx uint32) ([]byte, error) {
 }
 
 // instrumentBody copies one function body to dst, inserting check after
-// each loop's block type.
-func instrumentBody(dst, body, check []byte) ([]byte, error) {
-	r := &wreader{b: body}
-	groups := r.u32()
-	for i := uint32(0); i < groups && r.err == nil; i++ {
-		r.u32()
-		r.byte()
+// each loop's block type, and after it the fast path of an accelerated
+// loop (accelerate.go) when a is not nil. scratch is reused for decoding.
+func instrumentBody(dst, body, check []byte, a *accel, scratch *[]winstr) ([]byte, error) {
+	start, code, err := decodeAll(body, *scratch)
+	if err != nil {
+		return nil, err
 	}
-	from := 0 // start of the bytes not yet copied to dst
-	for r.off < len(body) && r.err == nil {
-		op := r.byte()
-		switch {
-		case op == 0x03: // loop
-			r.blockType()
-			dst = append(dst, body[from:r.off]...)
-			dst = append(dst, check...)
-			from = r.off
-		case op == 0x02 || op == 0x04: // block, if
-			r.blockType()
-		case op == 0x00, op == 0x01, op == 0x05, op == 0x0b, op == 0x0f, op == 0x1a, op == 0x1b,
-			op >= 0x45 && op <= 0xc4, op == 0xd1:
-			// no immediates
-		case op == 0x0c, op == 0x0d, op == 0x10, op == 0x12, // br, br_if, call, return_call
-			op >= 0x20 && op <= 0x26, // local.*, global.*, table.get/set
-			op == 0x3f, op == 0x40,   // memory.size/grow (memory index)
-			op == 0xd2, // ref.func
-			op == 0x08: // throw
-			r.u32()
-		case op == 0x0e: // br_table
-			n := r.u32()
-			for j := uint32(0); j <= n && r.err == nil; j++ {
-				r.u32()
-			}
-		case op == 0x11, op == 0x13: // call_indirect, return_call_indirect
-			r.u32()
-			r.u32()
-		case op == 0x1c: // select t*
-			n := r.u32()
-			r.take(int(n))
-		case op >= 0x28 && op <= 0x3e: // loads and stores
-			r.memarg()
-		case op == 0x41: // i32.const
-			r.sleb()
-		case op == 0x42: // i64.const
-			r.sleb()
-		case op == 0x43:
-			r.take(4)
-		case op == 0x44:
-			r.take(8)
-		case op == 0xd0: // ref.null
-			r.byte()
-		case op == 0xfc:
-			misc(r)
-		case op == 0xfd:
-			simd(r)
-		case op == 0xfe:
-			if sub := r.u32(); sub == 0x03 { // atomic.fence
-				r.byte()
-			} else {
-				r.memarg()
-			}
-		default:
-			return nil, fmt.Errorf("opcode 0x%02x at %d not supported", op, r.off-1)
+	*scratch = code
+	dst = append(dst, body[:start]...)
+	from := start // start of the bytes not yet copied to dst
+	for i, in := range code {
+		if in.op != opLoop {
+			continue
 		}
-	}
-	if r.err != nil {
-		return nil, r.err
+		dst = append(dst, body[from:in.end]...)
+		dst = append(dst, check...)
+		if a != nil {
+			dst = append(dst, a.siteCall(code, i+1)...)
+		}
+		from = in.end
 	}
 	return append(dst, body[from:]...), nil
 }
 
-// misc skips the immediates of a 0xfc-prefixed instruction.
-func misc(r *wreader) {
-	switch sub := r.u32(); {
+// misc skips the immediates of a 0xfc-prefixed instruction and returns
+// its sub-opcode.
+func misc(r *wreader) uint32 {
+	sub := r.u32()
+	switch {
 	case sub <= 7: // saturating truncations
 	case sub == 8: // memory.init
 		r.u32()
@@ -367,11 +387,14 @@ func misc(r *wreader) {
 	default:
 		r.err = fmt.Errorf("0xfc %d not supported", sub)
 	}
+	return sub
 }
 
-// simd skips the immediates of a 0xfd-prefixed instruction.
-func simd(r *wreader) {
-	switch sub := r.u32(); {
+// simd skips the immediates of a 0xfd-prefixed instruction and returns its
+// sub-opcode.
+func simd(r *wreader) uint32 {
+	sub := r.u32()
+	switch {
 	case sub <= 11, sub == 92, sub == 93: // loads, stores, load zero
 		r.memarg()
 	case sub == 12, sub == 13: // v128.const, i8x16.shuffle
@@ -382,6 +405,7 @@ func simd(r *wreader) {
 		r.memarg()
 		r.byte()
 	}
+	return sub
 }
 
 // wreader reads the wasm binary encoding; the first failure is sticky.
@@ -430,23 +454,39 @@ func (r *wreader) u32() uint32 {
 }
 
 // sleb skips a signed LEB128 of up to 64 bits.
-func (r *wreader) sleb() {
-	for i := 0; i < 10; i++ {
-		if r.byte() < 0x80 {
-			return
+func (r *wreader) sleb() { r.s64() }
+
+// s64 reads a signed LEB128 of up to 64 bits.
+func (r *wreader) s64() int64 {
+	var v int64
+	for shift := 0; shift < 70; shift += 7 {
+		c := r.byte()
+		if shift < 64 {
+			v |= int64(c&0x7f) << shift
+		}
+		if c < 0x80 {
+			if shift+7 < 64 && c&0x40 != 0 {
+				v |= -1 << (shift + 7)
+			}
+			return v
 		}
 	}
 	r.err = errors.New("integer too long")
+	return 0
 }
 
 func (r *wreader) name() string { return string(r.take(int(r.u32()))) }
 
-func (r *wreader) memarg() {
-	align := r.u32()
-	if align&0x40 != 0 { // multi-memory: memory index follows
+func (r *wreader) memarg() { r.memargValue() }
+
+// memargValue reads a memarg: alignment flags and offset (a multi-memory
+// index is skipped).
+func (r *wreader) memargValue() (align, offset uint64) {
+	a := r.u32()
+	if a&0x40 != 0 { // multi-memory: memory index follows
 		r.u32()
 	}
-	r.u32()
+	return uint64(a), uint64(r.u32())
 }
 
 func (r *wreader) limits() {
@@ -458,13 +498,33 @@ func (r *wreader) limits() {
 }
 
 // blockType skips a block type: empty, a value type or a type index (s33).
-func (r *wreader) blockType() {
+func (r *wreader) blockType() { r.blockTypeValue() }
+
+// blockTypeValue reads a block type: the byte of the empty or a value
+// type, or 1<<32 | a type index.
+func (r *wreader) blockTypeValue() uint64 {
 	c := r.byte()
 	if c == 0x40 || c >= 0x6f && c <= 0x7f {
-		return
+		return uint64(c)
 	}
 	r.off--
-	r.sleb()
+	return 1<<32 | uint64(uint32(r.s64()))
+}
+
+// appendVec returns the body of a vector section (count, entries) with
+// entries added at its end.
+func appendVec(vec []byte, entries ...[]byte) ([]byte, error) {
+	r := &wreader{b: vec}
+	n := r.u32()
+	if r.err != nil {
+		return nil, r.err
+	}
+	out := binary.AppendUvarint(nil, uint64(n)+uint64(len(entries)))
+	out = append(out, vec[r.off:]...)
+	for _, e := range entries {
+		out = append(out, e...)
+	}
+	return out, nil
 }
 
 func appendName(dst []byte, s string) []byte {

@@ -106,7 +106,7 @@ func TestStartAndInitializeRun(t *testing.T) {
 
 func TestInstrumentRefusesReservedExport(t *testing.T) {
 	wasm := assemble(nil, 1, []wasmFunc{{name: stopGlobalExport, typ: typeNullary}})
-	_, err := instrument(wasm)
+	_, err := instrument(wasm, true)
 	require.ErrorIs(t, err, errInstrument)
 	e := newEngine(t, Config{})
 	_, err = e.Compile(context.Background(), wasm)
@@ -116,7 +116,7 @@ func TestInstrumentRefusesReservedExport(t *testing.T) {
 func TestInstrumentAddsOneCheckPerLoop(t *testing.T) {
 	body := append(append([]byte{}, endlessLoop...), opLoop, blockTypeNil, opEnd)
 	wasm := assemble(nil, 1, []wasmFunc{{name: "f", typ: typeNullary, body: body}})
-	res, err := instrument(wasm)
+	res, err := instrument(wasm, true)
 	require.NoError(t, err)
 	check := []byte{0x23, 0, 0x04, 0x40, 0x00, 0x0b}
 	require.Equal(t, 2, bytes.Count(res.wasm, check))
@@ -135,15 +135,17 @@ func instrumentSeeds(f *testing.F) {
 	}
 }
 
-// FuzzInstrument: instrument never panics, and whatever wazero accepts
-// stays acceptable once instrumented.
+// FuzzInstrument: instrument never panics nor writes to its input, and
+// whatever wazero accepts stays acceptable once instrumented.
 func FuzzInstrument(f *testing.F) {
 	instrumentSeeds(f)
 	ctx := context.Background()
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
 	f.Cleanup(func() { _ = rt.Close(ctx) })
 	f.Fuzz(func(t *testing.T, wasm []byte) {
-		res, err := instrument(wasm)
+		input := bytes.Clone(wasm)
+		res, err := instrument(wasm, true)
+		require.Equal(t, input, wasm, "instrument changed its input")
 		if err != nil {
 			return
 		}

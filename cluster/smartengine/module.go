@@ -140,7 +140,7 @@ func (e *Engine) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 	}
 	e.mu.Unlock()
 
-	inst, err := instrument(wasm)
+	inst, err := instrument(wasm, !e.cfg.NoAcceleration)
 	if err != nil {
 		// Not well-formed wasm: let wazero say what is wrong with it.
 		c, cerr := e.rt.CompileModule(ctx, wasm)

@@ -9,16 +9,10 @@ import (
 
 // Function types of the hand-made modules.
 const (
-	typePtrLen   = 0 // (i32, i32) -> ()
-	typeAlloc    = 1 // (i32) -> i32
-	typeABI      = 2 // (i32, i32, i32) -> i32
-	typeNullary  = 3 // () -> ()
-	opEnd        = 0x0b
-	opI32Const   = 0x41
-	opCall       = 0x10
-	opLoop       = 0x03
-	opBr         = 0x0c
-	blockTypeNil = 0x40
+	typePtrLen  = 0 // (i32, i32) -> ()
+	typeAlloc   = 1 // (i32) -> i32
+	typeABI     = 2 // (i32, i32, i32) -> i32
+	typeNullary = 3 // () -> ()
 )
 
 type wasmFunc struct {
