@@ -32,14 +32,17 @@ func benchValues(module string, n, size int) []string {
 }
 
 // BenchmarkProcess measures engine-only throughput per kind with the real
-// Rust modules: one goroutine, so records/s is per core.
+// Rust modules: one goroutine, so records/s is per core. The "as-built"
+// runs are the same modules without acceleration (accelerate.go).
 func BenchmarkProcess(b *testing.B) {
 	ctx := context.Background()
-	e := newEngine(b, Config{})
+	fast := newEngine(b, Config{})
+	asBuilt := newEngine(b, Config{NoAcceleration: true})
 	kinds := []struct {
 		module string
 		inv    Invocation
 		batch  int
+		plain  bool // run without acceleration
 	}{
 		{module: "filter-on-a.wasm", batch: benchBatch},
 		{module: "map-uppercase.wasm", batch: benchBatch},
@@ -47,10 +50,16 @@ func BenchmarkProcess(b *testing.B) {
 		// The accumulator grows by a value per record; small batches keep
 		// each output quadratic term small and the chain is reset often.
 		{module: "aggregate-concat.wasm", inv: Invocation{Accumulator: []byte("1")}, batch: 10},
+		{module: "filter-on-a.wasm", batch: benchBatch, plain: true},
+		{module: "map-uppercase.wasm", batch: benchBatch, plain: true},
 	}
 	for _, size := range []int{100, 1024} {
 		for _, k := range kinds {
 			name := fmt.Sprintf("%s/size=%s", strings.TrimSuffix(k.module, ".wasm"), sizeName(size))
+			e := fast
+			if k.plain {
+				name, e = "as-built/"+name, asBuilt
+			}
 			b.Run(name, func(b *testing.B) {
 				inv := k.inv
 				inv.Module = compileFixture(b, e, k.module)
