@@ -34,6 +34,7 @@ type spuOptions struct {
 	advertiseHost string
 	smMemory      string
 	smTimeout     time.Duration
+	smAsBuilt     bool
 }
 
 // NewSPUCmd builds `fluvio-run spu`, a streaming processing unit.
@@ -83,12 +84,19 @@ requests finish and every partition is flushed to disk first.`,
 		"largest linear memory of one SmartModule instance, e.g. 512M (default 1G; env "+envSmartEngineMaxMemory+")")
 	f.DurationVar(&o.smTimeout, "smartmodule-timeout", smartengine.DefaultCallTimeout,
 		"longest one SmartModule call may run before its stream fails")
+	f.BoolVar(&o.smAsBuilt, "smartmodule-as-built", os.Getenv(envSmartModuleAsBuilt) != "",
+		"run SmartModules exactly as built: without it, the byte-by-byte copy loops of modules built with Fluvio's Rust SDK run as bulk copies, with the same results (env "+envSmartModuleAsBuilt+")")
 	return cmd
 }
 
 // envSmartEngineMaxMemory is Fluvio's SPU setting for the SmartModule
 // memory limit (spec smartmodule.md §3.3).
 const envSmartEngineMaxMemory = "FLV_SMART_ENGINE_MAX_MEMORY_BYTES"
+
+// envSmartModuleAsBuilt, when set to anything, turns SmartModule
+// acceleration off (ours: Fluvio has no such setting). An environment
+// variable reaches the SPUs that fluvio cluster start spawns.
+const envSmartModuleAsBuilt = "FLUVIO_SMARTMODULE_AS_BUILT"
 
 // smartModules builds the SmartModule engine of the SPU, its compilation
 // cache beside the SPU's logs in the data dir.
@@ -104,6 +112,7 @@ func (o *spuOptions) smartModules(cfg spu.Config) (*smartmodules.Engine, error) 
 		CacheDir:       filepath.Join(cfg.DataDir, "smartengine-cache-"+strconv.Itoa(int(cfg.ID))),
 		MaxMemoryBytes: uint64(limit),
 		CallTimeout:    o.smTimeout,
+		NoAcceleration: o.smAsBuilt,
 	}), nil
 }
 
