@@ -244,6 +244,9 @@ func matchAt(pat []pinstr, code []winstr, at int, binds map[string]uint64) bool 
 		if in.op != p.op {
 			return false
 		}
+		if in.op >= 0x28 && in.op <= 0x3e && in.imm[0]&0x40 != 0 {
+			return false // multi-memory: the helpers work on memory 0 only
+		}
 		for j := 0; j < p.nimm; j++ {
 			t, v := p.imm[j], in.imm[j]
 			switch t.kind {
