@@ -645,7 +645,6 @@ type asm []byte
 
 func (s asm) get(i uint64) asm  { return localOp(s, opLocalGet, i) }
 func (s asm) set(i uint64) asm  { return localOp(s, opLocalSet, i) }
-func (s asm) tee(i uint64) asm  { return localOp(s, opLocalTee, i) }
 func (s asm) op(b ...byte) asm  { return append(s, b...) }
 func (s asm) i32(v int64) asm   { return appendSleb(append(s, opI32Const), v) }
 func (s asm) call(f uint32) asm { return localOp(s, opCall, uint64(f)) }

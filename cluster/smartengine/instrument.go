@@ -453,9 +453,6 @@ func (r *wreader) u32() uint32 {
 	return 0
 }
 
-// sleb skips a signed LEB128 of up to 64 bits.
-func (r *wreader) sleb() { r.s64() }
-
 // s64 reads a signed LEB128 of up to 64 bits.
 func (r *wreader) s64() int64 {
 	var v int64
@@ -496,9 +493,6 @@ func (r *wreader) limits() {
 		r.u32()
 	}
 }
-
-// blockType skips a block type: empty, a value type or a type index (s33).
-func (r *wreader) blockType() { r.blockTypeValue() }
 
 // blockTypeValue reads a block type: the byte of the empty or a value
 // type, or 1<<32 | a type index.
