@@ -33,16 +33,7 @@ func uleb(dst []byte, v uint32) []byte {
 	}
 }
 
-func sleb(dst []byte, v int32) []byte {
-	for {
-		b := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && b&0x40 == 0) || (v == -1 && b&0x40 != 0) {
-			return append(dst, b)
-		}
-		dst = append(dst, b|0x80)
-	}
-}
+func sleb(dst []byte, v int32) []byte { return appendSleb(dst, int64(v)) }
 
 func wasmName(dst []byte, s string) []byte { return append(uleb(dst, uint32(len(s))), s...) }
 
