@@ -126,9 +126,21 @@ const (
 func (e *Engine) takeSpare(m *Module) *instance {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	in := e.spares[m]
+	sp := e.spares[m]
+	if sp == nil {
+		return nil
+	}
 	delete(e.spares, m)
-	return in
+	// The idle timer must not keep the instance (its memory) alive after
+	// the chain that took it is closed.
+	sp.idle.Stop()
+	return sp.in
+}
+
+// spare is a started instance waiting for a stream, closed when idle fires.
+type spare struct {
+	in   *instance
+	idle *time.Timer
 }
 
 // refill starts a spare of m in the background unless m has one (or one on
@@ -152,11 +164,10 @@ func (e *Engine) refill(m *Module) {
 			}
 			return
 		}
-		e.spares[m] = in
-		e.mu.Unlock()
-		time.AfterFunc(spareIdle, func() {
+		sp := &spare{in: in}
+		sp.idle = time.AfterFunc(spareIdle, func() {
 			e.mu.Lock()
-			idle := e.spares[m] == in
+			idle := e.spares[m] == sp
 			if idle {
 				delete(e.spares, m)
 			}
@@ -165,6 +176,8 @@ func (e *Engine) refill(m *Module) {
 				_ = in.mod.Close(context.Background())
 			}
 		})
+		e.spares[m] = sp
+		e.mu.Unlock()
 	}()
 }
 

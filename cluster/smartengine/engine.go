@@ -69,7 +69,7 @@ type Engine struct {
 	hosts   map[string]bool // import module names with copy_records defined
 	closed  bool
 
-	spares    map[*Module]*instance // see refill
+	spares    map[*Module]*spare // see refill
 	refilling map[*Module]bool
 }
 
@@ -118,7 +118,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		wasi:      wasiMod.ExportedFunctions(),
 		modules:   map[[sha256.Size]byte]*Module{},
 		hosts:     map[string]bool{},
-		spares:    map[*Module]*instance{},
+		spares:    map[*Module]*spare{},
 		refilling: map[*Module]bool{},
 	}, nil
 }

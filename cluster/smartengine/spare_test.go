@@ -2,6 +2,7 @@ package smartengine
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -79,4 +80,29 @@ func TestSparesAreBounded(t *testing.T) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	require.Len(t, e.spares, maxSpares)
+}
+
+// Streams opened and closed one after another leave nothing behind: each
+// takes the spare started for it, and a taken spare's idle timer must not
+// keep its memory (about 2 MiB) alive for a minute.
+func TestClosedChainsAreReleased(t *testing.T) {
+	ctx := context.Background()
+	e := newEngine(t, Config{})
+	m := compileFixture(t, e, "map-uppercase.wasm")
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	before := heap()
+	for range 300 {
+		c, err := e.NewChain(ctx, 25, Invocation{Module: m})
+		require.NoError(t, err)
+		_, _, err = c.Process(ctx, 0, testTimestamp, section("hello"))
+		require.NoError(t, err)
+		require.NoError(t, c.Close(ctx))
+	}
+	grown := int64(heap()) - int64(before)
+	require.Less(t, grown, int64(64<<20), "300 closed chains still hold %d MiB", grown>>20)
 }
