@@ -555,11 +555,11 @@ func (a *accel) survey(codeSec []byte, imported uint32) error {
 		if r.err != nil {
 			break
 		}
-		if kind, ok := bodyDigests[digestOf(body)]; ok {
-			a.mem[i] = kind
+		if len(body) > 4096 { // the idioms are small functions: no need to hash the rest
 			continue
 		}
-		if len(body) > 4096 { // the idioms are small functions
+		if kind, ok := bodyDigests[digestOf(body)]; ok {
+			a.mem[i] = kind
 			continue
 		}
 		_, code, err := decodeAll(body, a.code)

@@ -162,10 +162,10 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 	if a != nil {
 		res.accel = a.stats
 		if a.stats.DecodeLoops+a.stats.EncodeLoops > 0 {
+			typeBase := (&wreader{b: types}).u32() // the helpers' types go after the module's
 			if types, err = appendVec(types, helperTypes...); err != nil {
 				return res, fmt.Errorf("%w: type section: %w", errInstrument, err)
 			}
-			typeBase := (&wreader{b: types}).u32() - uint32(len(helperTypes))
 			var idx [][]byte
 			for i := range helperTypes {
 				idx = append(idx, binary.AppendUvarint(nil, uint64(typeBase)+uint64(i)))
