@@ -584,48 +584,28 @@ func (a *accel) siteCall(code []winstr, at int) []byte {
 	if len(a.getU8) > 0 && matchAt(decodeLoopPattern, code, at, b) &&
 		a.getU8[uint32(b["get"])] && distinct(b, "c", "v", "n", "pos", "len", "b") {
 		a.stats.DecodeLoops++
-		s := localOp(nil, opLocalGet, b["c"])
-		s = localOp(s, opLocalGet, b["v"])
-		s = localOp(s, opLocalGet, b["n"])
-		s = localOp(s, opCall, uint64(a.decodeFast))
-		return localOp(s, opLocalSet, b["n"])
+		return asm(nil).get(b["c"]).get(b["v"]).get(b["n"]).call(a.decodeFast).set(b["n"])
 	}
 	if len(a.putU8) > 0 && matchAt(encodeLoopPattern, code, at, b) &&
 		a.putU8[uint32(b["put"])] && distinct(b, "a", "p", "n", "t") {
 		a.stats.EncodeLoops++
-		s := localOp(nil, opLocalGet, b["p"])
-		s = localOp(s, opLocalGet, b["n"])
-		s = localOp(s, opLocalGet, b["a"])
-		s = append(s, opI32Const)
-		s = appendSleb(s, int64(b["k2"]))
-		s = append(s, opI32Add)
-		s = localOp(s, opLocalGet, b["a"])
-		s = append(s, opI32Const)
-		s = appendSleb(s, int64(b["k1"]))
-		s = append(s, opI32Add)
-		s = localOp(s, opCall, uint64(a.encodeFast))
-		s = localOp(s, opLocalSet, b["n"])
-		return localOp(s, opLocalSet, b["p"])
+		return asm(nil).get(b["p"]).get(b["n"]).
+			get(b["a"]).i32(int64(b["k2"])).op(opI32Add).
+			get(b["a"]).i32(int64(b["k1"])).op(opI32Add).
+			call(a.encodeFast).set(b["n"]).set(b["p"])
 	}
 	return nil
 }
 
 // memBody returns the replacement body of a memory function.
 func memBody(kind int) []byte {
-	b := []byte{0} // no locals
-	b = localOp(b, opLocalGet, 2)
-	b = append(b, opIf, blockTypeNil)
-	b = localOp(b, opLocalGet, 0)
-	b = localOp(b, opLocalGet, 1)
-	b = localOp(b, opLocalGet, 2)
+	s := asm{0}.get(2).op(opIf, blockTypeNil).get(0).get(1).get(2) // no locals; if n != 0
 	if kind == memCopy {
-		b = append(b, opPrefixFC, 10, 0, 0) // memory.copy
+		s = s.op(opPrefixFC, 10, 0, 0) // memory.copy
 	} else {
-		b = append(b, opPrefixFC, 11, 0) // memory.fill
+		s = s.op(opPrefixFC, 11, 0) // memory.fill
 	}
-	b = append(b, opEnd)
-	b = localOp(b, opLocalGet, 0)
-	return append(b, opEnd)
+	return s.op(opEnd).get(0).op(opEnd)
 }
 
 // Types of the helpers, appended to the type section.
