@@ -35,6 +35,13 @@ import (
 //     last iteration to the original code.
 //   - An encode loop: encodeLoopPattern, pushing bytes from a slice onto a
 //     Vec through a function whose common path matches putU8Prefix, likewise.
+//   - Scans: core's memchr word loop (memchrLoopPattern, what
+//     str::contains(char) compiles to) and the ASCII word loop of its UTF-8
+//     validation (asciiLoopPattern, str::from_utf8) get a helper that
+//     skips, 32 bytes at a time with SIMD, the iterations that would
+//     neither stop the loop nor be its last. Go's memchr (behind
+//     bytes.IndexByte, ContainsRune, Split...), recognised by digest, gets
+//     a SIMD search in front of its own code.
 //
 // Both helpers check that the source, destination and the structures the
 // loop updates (cursor, Vec header, result tag) do not overlap, which safe
@@ -47,12 +54,16 @@ import (
 
 // accelStats says what acceleration changed in a module.
 type accelStats struct {
-	MemFuncs    int // memcpy/memmove/memset bodies replaced
+	MemFuncs    int // memcpy/memmove/memset bodies replaced, Go's memchr given a fast path
 	DecodeLoops int // decode loops given the fast path
 	EncodeLoops int // encode loops given the fast path
+	ScanLoops   int // memchr and UTF-8 validation word loops given the fast path
 }
 
-func (s accelStats) any() bool { return s.MemFuncs+s.DecodeLoops+s.EncodeLoops > 0 }
+func (s accelStats) any() bool { return s.MemFuncs+s.loops() > 0 }
+
+// loops is the number of loops that call a helper.
+func (s accelStats) loops() int { return s.DecodeLoops + s.EncodeLoops + s.ScanLoops }
 
 // Opcodes used by patterns and by the helpers.
 const (
@@ -89,13 +100,27 @@ const (
 	opI64GeU       = 0x5a
 	opI32Add       = 0x6a
 	opI32Sub       = 0x6b
+	opI32And       = 0x71
 	opI32Or        = 0x72
+	opI32Xor       = 0x73
+	opI32Ctz       = 0x68
+	opI32GtS       = 0x4a
 	opI64Add       = 0x7c
 	opI32WrapI64   = 0xa7
 	opI64ExtendI32 = 0xad
 	opPrefixFC     = 0xfc
+	opPrefixFD     = 0xfd
 	blockTypeNil   = 0x40
 	valI32         = 0x7f
+	valV128        = 0x7b
+	// SIMD sub-opcodes (after opPrefixFD)
+	simdLoad       = 0x00
+	simdLoad64Dup  = 0x0a
+	simdI8x16Splat = 0x0f
+	simdI8x16Eq    = 0x23
+	simdOr         = 0x50
+	simdAnyTrue    = 0x53
+	simdI8x16Mask  = 0x64
 )
 
 // winstr is one decoded instruction: its opcode (0xfc/0xfd/0xfe-prefixed
@@ -190,14 +215,15 @@ var mnemonics = map[string]struct {
 	nimm int
 }{
 	"unreachable": {opUnreachable, 0}, "block": {opBlock, 0}, "end": {opEnd, 0},
-	"br_if": {opBrIf, 1}, "return": {opReturn, 0}, "call": {opCall, 1},
+	"br": {opBr, 1}, "br_if": {opBrIf, 1}, "return": {opReturn, 0}, "call": {opCall, 1},
 	"local.get": {opLocalGet, 1}, "local.set": {opLocalSet, 1}, "local.tee": {opLocalTee, 1},
 	"i32.load": {opI32Load, 2}, "i64.load": {opI64Load, 2}, "i32.load8_u": {opI32Load8U, 2},
 	"i32.store": {opI32Store, 2}, "i64.store": {opI64Store, 2}, "i32.store8": {opI32Store8, 2},
 	"i32.const": {opI32Const, 1}, "i32.eqz": {opI32Eqz, 0}, "i32.eq": {opI32Eq, 0},
 	"i32.ne": {opI32Ne, 0}, "i32.gt_u": {opI32GtU, 0}, "i32.ge_u": {opI32GeU, 0},
 	"i64.ge_u": {opI64GeU, 0}, "i32.add": {opI32Add, 0}, "i32.wrap_i64": {opI32WrapI64, 0},
-	"i64.extend_i32_u": {opI64ExtendI32, 0},
+	"i64.extend_i32_u": {opI64ExtendI32, 0}, "i32.and": {opI32And, 0}, "i32.xor": {opI32Xor, 0},
+	"i32.le_u": {opI32LeU, 0},
 }
 
 // mustPattern parses a pattern: one instruction per line, immediates as
@@ -485,6 +511,85 @@ local.tee $n
 br_if 0
 end`)
 
+// memchrLoopPattern: core's word-at-a-time memchr (inlined wherever a
+// module searches bytes for a byte, as str::contains(char) does): a loop
+// body testing the two 4-byte words at $base+$i for the byte repeated in
+// $needle, leaving the loop on a hit, and going on while $i+8 <= $limit.
+// The word test is exact ("some byte equals the needle") only for a needle
+// below 0x80, the only ones LLVM compiles to this form (it drops the xor
+// from the ~x term because the needle's high bits are clear).
+var memchrLoopPattern = mustPattern(`
+local.get $base
+local.get $i
+i32.add
+local.tee $w
+i32.load _ 0
+local.tee $x
+i32.const -1
+i32.xor
+local.get $x
+i32.const $needle
+i32.xor
+i32.const -16843009
+i32.add
+i32.and
+i32.const -2139062144
+i32.and
+br_if $exit1
+local.get $w
+i32.const 4
+i32.add
+i32.load _ 0
+local.tee $x
+i32.const -1
+i32.xor
+local.get $x
+i32.const $needle
+i32.xor
+i32.const -16843009
+i32.add
+i32.and
+i32.const -2139062144
+i32.and
+br_if $exit2
+local.get $i
+i32.const 8
+i32.add
+local.tee $i
+local.get $limit
+i32.le_u
+br_if 0
+end`)
+
+// asciiLoopPattern: the ASCII fast path of core's UTF-8 validation
+// (str::from_utf8): a loop body leaving on a byte >= 0x80 in the two words
+// at $p+$i, then going on while $i+8 < $lim.
+var asciiLoopPattern = mustPattern(`
+local.get $p
+local.get $i
+i32.add
+local.tee $w
+i32.load _ 0
+i32.const -2139062144
+i32.and
+br_if $exit1
+local.get $w
+i32.const 4
+i32.add
+i32.load _ 0
+i32.const -2139062144
+i32.and
+br_if $exit2
+local.get $i
+i32.const 8
+i32.add
+local.tee $i
+local.get $lim
+i32.ge_u
+br_if $exit3
+br 0
+end`)
+
 // Memory functions recognised by the SHA-256 of their body (locals and
 // code, as in the code section): compiler-builtins' memcpy, memmove and
 // memset for wasm32 without bulk memory, as found in SmartModules built
@@ -492,12 +597,17 @@ end`)
 const (
 	memCopy = iota + 1
 	memFill
+	memIndexByte
 )
 
 var bodyDigests = map[string]int{
 	"c3913f3abbac98f6d6e13e70ec6a76f30b6b43194b4836b2f3d7c3cc982a7727": memCopy, // memcpy
 	"82c638affbc229c820fbab001d944df425ac1ebad826862dc8254c6e64e67732": memCopy, // memmove
 	"ecbe5a30ab5f40272a4ff2050e224deebb8e160591c3841278cb9c44083707f8": memFill, // memset
+	// Go's memchr (internal/bytealg, hand-written wasm behind IndexByte,
+	// bytes.IndexRune, strings.Contains...): memchr(s, c, n) returns the
+	// address of the first byte c in [s, s+n), or 0.
+	"55d0ed588c529962a8c8c9505629d271574a301bfe4393fb29a9e44f6361cb77": memIndexByte,
 }
 
 // digestOf returns the hex SHA-256 of a function body.
@@ -514,6 +624,8 @@ type accel struct {
 	decodeFast   uint32          // function indices of the appended helpers
 	encodeFast   uint32
 	disjoint     uint32
+	memchrFast   uint32
+	asciiFast    uint32
 	stats        accelStats
 	binds        map[string]uint64
 	code         []winstr
@@ -594,6 +706,20 @@ func (a *accel) siteCall(code []winstr, at int) []byte {
 			get(b["a"]).i32(int64(b["k1"])).op(opI32Add).
 			call(a.encodeFast).set(b["n"]).set(b["p"])
 	}
+	if matchAt(memchrLoopPattern, code, at, b) && b["exit1"] > 0 && b["exit2"] > 0 &&
+		distinct(b, "base", "i", "w", "x", "limit") {
+		needle := uint32(b["needle"])
+		if c := needle & 0xff; c < 0x80 && needle == c*0x01010101 {
+			a.stats.ScanLoops++
+			return asm(nil).get(b["base"]).get(b["i"]).get(b["limit"]).i32(int64(c)).
+				call(a.memchrFast).set(b["i"])
+		}
+	}
+	if matchAt(asciiLoopPattern, code, at, b) && b["exit1"] > 0 && b["exit2"] > 0 && b["exit3"] > 0 &&
+		distinct(b, "p", "i", "w", "lim") {
+		a.stats.ScanLoops++
+		return asm(nil).get(b["p"]).get(b["i"]).get(b["lim"]).call(a.asciiFast).set(b["i"])
+	}
 	return nil
 }
 
@@ -612,12 +738,24 @@ func memBody(kind int) []byte {
 var helperTypes = [][]byte{
 	{0x60, 3, valI32, valI32, valI32, 1, valI32},                 // decodeFast
 	{0x60, 4, valI32, valI32, valI32, valI32, 2, valI32, valI32}, // encodeFast
-	{0x60, 4, valI32, valI32, valI32, valI32, 1, valI32},         // disjoint
+	{0x60, 4, valI32, valI32, valI32, valI32, 1, valI32},         // disjoint, memchrFast
+	{0x60, 3, valI32, valI32, valI32, 1, valI32},                 // asciiFast
 }
 
-// helperBodies returns the bodies of decodeFast, encodeFast and disjoint.
+// helperTypeOf is the helperTypes entry of each helper, in helperBodies'
+// order.
+var helperTypeOf = []int{0, 1, 2, 2, 3}
+
+// helperBodies returns the bodies of decodeFast, encodeFast, disjoint,
+// memchrFast and asciiFast, whose indices are consecutive from decodeFast.
 func (a *accel) helperBodies() [][]byte {
-	return [][]byte{a.decodeFastBody(), a.encodeFastBody(), disjointBody()}
+	return [][]byte{a.decodeFastBody(), a.encodeFastBody(), disjointBody(), memchrFastBody(), asciiFastBody()}
+}
+
+// setHelperIndices numbers the helpers from first.
+func (a *accel) setHelperIndices(first uint32) {
+	a.decodeFast, a.encodeFast, a.disjoint, a.memchrFast, a.asciiFast =
+		first, first+1, first+2, first+3, first+4
 }
 
 // asm is a tiny assembler for the helpers.
@@ -628,6 +766,12 @@ func (s asm) set(i uint64) asm  { return localOp(s, opLocalSet, i) }
 func (s asm) op(b ...byte) asm  { return append(s, b...) }
 func (s asm) i32(v int64) asm   { return appendSleb(append(s, opI32Const), v) }
 func (s asm) call(f uint32) asm { return localOp(s, opCall, uint64(f)) }
+func (s asm) tee(i uint64) asm  { return localOp(s, opLocalTee, i) }
+func (s asm) simd(sub byte) asm { return append(s, opPrefixFD, sub) }
+func (s asm) simdMem(sub byte, align, off uint64) asm {
+	s = binary.AppendUvarint(s.simd(sub), align)
+	return binary.AppendUvarint(s, off)
+}
 func (s asm) mem(op byte, align, off uint64) asm {
 	s = binary.AppendUvarint(append(s, op), align)
 	return binary.AppendUvarint(s, off)
@@ -713,6 +857,94 @@ func (a *accel) encodeFastBody() []byte {
 	s = s.get(tag).i32(4).mem(opI32Store8, 0, 0)
 	s = s.get(p).get(k).op(opI32Add).get(n).get(k).op(opI32Sub, opEnd)
 	return s
+}
+
+// memchrFastBody: memchrFast(base, i, limit, c) → i'. It performs the
+// iterations of a memchr word loop (memchrLoopPattern) that would neither
+// find byte c nor be the loop's last: while the 8 bytes at base+i hold no
+// c and i+8 <= limit, i += 8; 32 bytes at a time with SIMD while it can.
+// Reads only bytes the loop would read. Locals: 4 splat of c.
+func memchrFastBody() []byte {
+	const base, i, limit, c, nv = 0, 1, 2, 3, 4
+	s := asm{1, 1, valV128}
+	s = s.get(c).simd(simdI8x16Splat).set(nv)
+	// 32 bytes while i+32 <= limit
+	s = s.op(opBlock, blockTypeNil).get(limit).i32(32).op(opI32LtU, opBrIf, 0)
+	s = s.op(opLoop, blockTypeNil).get(i).get(limit).i32(32).op(opI32Sub, opI32GtU, opBrIf, 1)
+	s = s.get(base).get(i).op(opI32Add).simdMem(simdLoad, 0, 0).get(nv).simd(simdI8x16Eq)
+	s = s.get(base).get(i).op(opI32Add).simdMem(simdLoad, 0, 16).get(nv).simd(simdI8x16Eq)
+	s = s.simd(simdOr).simd(simdAnyTrue).op(opBrIf, 1)
+	s = s.get(i).i32(32).op(opI32Add).set(i).op(opBr, 0, opEnd, opEnd)
+	// then 8 bytes while i+8 <= limit
+	s = s.op(opBlock, blockTypeNil).get(limit).i32(8).op(opI32LtU, opBrIf, 0)
+	s = s.op(opLoop, blockTypeNil).get(i).get(limit).i32(8).op(opI32Sub, opI32GtU, opBrIf, 1)
+	s = s.get(base).get(i).op(opI32Add).simdMem(simdLoad64Dup, 0, 0).get(nv).simd(simdI8x16Eq)
+	s = s.simd(simdAnyTrue).op(opBrIf, 1)
+	s = s.get(i).i32(8).op(opI32Add).set(i).op(opBr, 0, opEnd, opEnd)
+	return s.get(i).op(opEnd)
+}
+
+// asciiFastBody: asciiFast(p, i, lim) → i'. It performs the iterations of
+// an ASCII word loop (asciiLoopPattern) that would neither meet a byte >=
+// 0x80 nor be the loop's last: while the 8 bytes at p+i are ASCII and
+// i+8 < lim, i += 8; 32 bytes at a time with SIMD while it can.
+func asciiFastBody() []byte {
+	const p, i, lim = 0, 1, 2
+	s := asm{0}
+	// 32 bytes while i+32 < lim
+	s = s.op(opBlock, blockTypeNil).get(lim).i32(32).op(opI32LeU, opBrIf, 0)
+	s = s.op(opLoop, blockTypeNil).get(i).get(lim).i32(32).op(opI32Sub, opI32GeU, opBrIf, 1)
+	s = s.get(p).get(i).op(opI32Add).simdMem(simdLoad, 0, 0)
+	s = s.get(p).get(i).op(opI32Add).simdMem(simdLoad, 0, 16)
+	s = s.simd(simdOr).simd(simdI8x16Mask).op(opBrIf, 1)
+	s = s.get(i).i32(32).op(opI32Add).set(i).op(opBr, 0, opEnd, opEnd)
+	// then 8 bytes while i+8 < lim
+	s = s.op(opBlock, blockTypeNil).get(lim).i32(8).op(opI32LeU, opBrIf, 0)
+	s = s.op(opLoop, blockTypeNil).get(i).get(lim).i32(8).op(opI32Sub, opI32GeU, opBrIf, 1)
+	s = s.get(p).get(i).op(opI32Add).simdMem(simdLoad64Dup, 0, 0).simd(simdI8x16Mask).op(opBrIf, 1)
+	s = s.get(i).i32(8).op(opI32Add).set(i).op(opBr, 0, opEnd, opEnd)
+	return s.get(i).op(opEnd)
+}
+
+// indexByteBody gives Go's memchr (memchr(s, c, n) → address of the first
+// c in [s, s+n), or 0) a SIMD fast path: body is the function's own
+// (instrumented) body with, before its code, a search 16 bytes at a time
+// that returns the same result for any c below 256, the only ones Go
+// passes. For other c the original code runs. Two locals are added: a
+// v128 (splat of c) and an i32 (match mask).
+func indexByteBody(body []byte) ([]byte, error) {
+	const params = 3
+	const s0, c, n = 0, 1, 2
+	r := &wreader{b: body}
+	groups := r.u32()
+	locals := uint64(params)
+	for i := uint32(0); i < groups && r.err == nil; i++ {
+		locals += uint64(r.u32())
+		r.byte()
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	nv, m := locals, locals+1
+	out := binary.AppendUvarint(nil, uint64(groups)+2)
+	first := &wreader{b: body}
+	first.u32()
+	out = append(out, body[first.off:r.off]...)
+	out = append(out, 1, valV128, 1, valI32)
+	s := asm(out)
+	s = s.op(opBlock, blockTypeNil).get(c).i32(255).op(opI32GtU, opBrIf, 0)
+	s = s.get(c).simd(simdI8x16Splat).set(nv)
+	s = s.op(opBlock, blockTypeNil, opLoop, blockTypeNil).get(n).i32(16).op(opI32LtU, opBrIf, 1)
+	s = s.get(s0).simdMem(simdLoad, 0, 0).get(nv).simd(simdI8x16Eq).simd(simdI8x16Mask)
+	s = s.tee(m).op(opIf, blockTypeNil).get(s0).get(m).op(opI32Ctz, opI32Add, opReturn, opEnd)
+	s = s.get(s0).i32(16).op(opI32Add).set(s0).get(n).i32(16).op(opI32Sub).set(n)
+	s = s.op(opBr, 0, opEnd, opEnd)
+	s = s.op(opBlock, blockTypeNil, opLoop, blockTypeNil).get(n).op(opI32Eqz, opBrIf, 1)
+	s = s.get(s0).mem(opI32Load8U, 0, 0).get(c).op(opI32Eq, opIf, blockTypeNil).get(s0).op(opReturn, opEnd)
+	s = s.get(s0).i32(1).op(opI32Add).set(s0).get(n).i32(1).op(opI32Sub).set(n)
+	s = s.op(opBr, 0, opEnd, opEnd)
+	s = s.i32(0).op(opReturn, opEnd)
+	return append(s, body[r.off:]...), nil
 }
 
 // disjointBody: disjoint(a, alen, b, blen) → a+alen <= b || b+blen <= a,

@@ -19,10 +19,10 @@ import (
 // toolchain, WASI) shares only one memory function.
 func TestAccelerationRecognisesRustSDKModules(t *testing.T) {
 	for name, want := range map[string]accelStats{
-		"filter-on-a.wasm":          {MemFuncs: 3, DecodeLoops: 1, EncodeLoops: 1},
-		"map-uppercase.wasm":        {MemFuncs: 3, DecodeLoops: 1, EncodeLoops: 1},
-		"filter-map-even-half.wasm": {MemFuncs: 3, DecodeLoops: 1, EncodeLoops: 1},
-		"aggregate-concat.wasm":     {MemFuncs: 3, DecodeLoops: 1, EncodeLoops: 1},
+		"filter-on-a.wasm":          {MemFuncs: 3, DecodeLoops: 1, EncodeLoops: 1, ScanLoops: 4},
+		"map-uppercase.wasm":        {MemFuncs: 3, DecodeLoops: 1, EncodeLoops: 1, ScanLoops: 1},
+		"filter-map-even-half.wasm": {MemFuncs: 3, DecodeLoops: 1, EncodeLoops: 1, ScanLoops: 3},
+		"aggregate-concat.wasm":     {MemFuncs: 3, DecodeLoops: 1, EncodeLoops: 1, ScanLoops: 3},
 		"filter-contains-a.wasm":    {MemFuncs: 1},
 		"no-transform-export.wasm":  {},
 	} {
@@ -95,16 +95,28 @@ func TestAcceleratedModulesBehaveTheSame(t *testing.T) {
 }
 
 // randomText: lengths around the loop and word boundaries and a few long
-// ones; one value in 20 is not UTF-8.
+// ones; one value in 20 is not UTF-8. Half the values have an "a" or a
+// multi-byte character only here and there (or nowhere), so the modules'
+// searches and UTF-8 checks run far before they stop.
 func randomText(r *rand.Rand, _ int) string {
-	sizes := []int{0, 1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 31, 100, 1023, 1024, 1025, 4096, 70000}
+	sizes := []int{0, 1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100, 1023, 1024, 1025, 4096, 70000}
 	n := sizes[r.IntN(len(sizes))]
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = "abcxyzABC 01"[r.IntN(12)]
+	b := make([]byte, 0, n+3)
+	sparse := r.IntN(2) == 0
+	for len(b) < n {
+		switch {
+		case !sparse:
+			b = append(b, "abcxyzABC 01"[r.IntN(12)])
+		case r.IntN(300) == 0:
+			b = append(b, 'a')
+		case r.IntN(300) == 0:
+			b = append(b, []string{"é", "→", "😀"}[r.IntN(3)]...) // 2, 3 and 4 bytes
+		default:
+			b = append(b, "bcxyzBC 01"[r.IntN(10)])
+		}
 	}
 	if n > 0 && r.IntN(20) == 0 {
-		b[r.IntN(n)] = 0xff
+		b[r.IntN(len(b))] = 0xff
 	}
 	return string(b)
 }
@@ -114,10 +126,15 @@ func randomText(r *rand.Rand, _ int) string {
 func helperModule(t *testing.T) (api.Module, api.Memory) {
 	t.Helper()
 	ctx := context.Background()
-	a := &accel{decodeFast: 0, encodeFast: 1, disjoint: 2}
+	a := &accel{}
+	a.setHelperIndices(0)
 	types, err := appendVec([]byte{0}, helperTypes...)
 	require.NoError(t, err)
-	funcs, err := appendVec([]byte{0}, []byte{0}, []byte{1}, []byte{2})
+	var idx [][]byte
+	for _, ti := range helperTypeOf {
+		idx = append(idx, []byte{byte(ti)})
+	}
+	funcs, err := appendVec([]byte{0}, idx...)
 	require.NoError(t, err)
 	var bodies [][]byte
 	for _, b := range a.helperBodies() {
@@ -125,9 +142,11 @@ func helperModule(t *testing.T) (api.Module, api.Memory) {
 	}
 	code, err := appendVec([]byte{0}, bodies...)
 	require.NoError(t, err)
-	exports := []byte{3}
+	exports := []byte{5}
 	exports = append(wasmName(exports, "decode"), extFunc, 0)
 	exports = append(wasmName(exports, "encode"), extFunc, 1)
+	exports = append(wasmName(exports, "memchr"), extFunc, byte(a.memchrFast))
+	exports = append(wasmName(exports, "ascii"), extFunc, byte(a.asciiFast))
 	exports = append(wasmName(exports, "memory"), extMemory, 0)
 	wasm := []byte("\x00asm\x01\x00\x00\x00")
 	wasm = wasmSection(wasm, secType, types)
@@ -254,31 +273,41 @@ func TestEncodeFastGuards(t *testing.T) {
 
 // FuzzAccelerationEquivalence: any records section, well formed or not,
 // gives the same output and errors through map-uppercase.wasm (decode and
-// encode loops, memcpy) with and without acceleration.
+// encode loops, memcpy) and filter-on-a.wasm (UTF-8 check, memchr) with
+// and without acceleration.
 func FuzzAccelerationEquivalence(f *testing.F) {
 	f.Add([]byte("hello"), []byte("k"), uint8(3))
 	f.Add([]byte{}, []byte{}, uint8(0))
 	f.Add([]byte(strings.Repeat("ab\xffc", 300)), []byte("key"), uint8(1))
+	f.Add([]byte(strings.Repeat("xyz", 100)+"a"), []byte(strings.Repeat("é", 40)), uint8(0))
 	ctx := context.Background()
 	fast := newEngine(f, Config{})
 	slow := newEngine(f, Config{NoAcceleration: true})
 	engines := [2]*Engine{fast, slow}
-	mods := [2]*Module{compileFixture(f, fast, "map-uppercase.wasm"), compileFixture(f, slow, "map-uppercase.wasm")}
-	var chains [2]*Chain
-	open := func(t testing.TB) {
+	names := []string{"map-uppercase.wasm", "filter-on-a.wasm"}
+	mods := make([][2]*Module, len(names))
+	for m, name := range names {
+		mods[m] = [2]*Module{compileFixture(f, fast, name), compileFixture(f, slow, name)}
+	}
+	chains := make([][2]*Chain, len(names))
+	open := func(t testing.TB, m int) {
 		for i, e := range engines {
-			if chains[i] != nil {
-				_ = chains[i].Close(ctx)
+			if chains[m][i] != nil {
+				_ = chains[m][i].Close(ctx)
 			}
-			c, err := e.NewChain(ctx, 25, Invocation{Module: mods[i]})
+			c, err := e.NewChain(ctx, 25, Invocation{Module: mods[m][i]})
 			require.NoError(t, err)
-			chains[i] = c
+			chains[m][i] = c
 		}
 	}
-	open(f)
+	for m := range names {
+		open(f, m)
+	}
 	f.Cleanup(func() {
-		for _, c := range chains {
-			_ = c.Close(ctx)
+		for _, cs := range chains {
+			for _, c := range cs {
+				_ = c.Close(ctx)
+			}
 		}
 	})
 	f.Fuzz(func(t *testing.T, value, key []byte, mode uint8) {
@@ -287,17 +316,157 @@ func FuzzAccelerationEquivalence(f *testing.F) {
 		if mode&2 == 2 && len(in) > 0 { // malformed: cut short
 			in = in[:len(in)-1-int(mode>>2)%len(in)]
 		}
-		var outs, errs [2]string
-		failed := false
-		for i, c := range chains {
-			out, rtErr, err := c.Process(ctx, 0, testTimestamp, in)
-			outs[i], errs[i] = string(out), fmt.Sprintf("%+v %v", rtErr, err)
-			failed = failed || err != nil
+		for m, name := range names {
+			var outs, errs [2]string
+			failed := false
+			for i, c := range chains[m] {
+				out, rtErr, err := c.Process(ctx, 0, testTimestamp, in)
+				outs[i], errs[i] = string(out), fmt.Sprintf("%+v %v", rtErr, err)
+				failed = failed || err != nil
+			}
+			if failed { // a failed chain is not used again: start both afresh
+				open(t, m)
+			}
+			require.Equal(t, outs[1], outs[0], name)
+			require.Equal(t, errs[1], errs[0], name)
 		}
-		if failed { // a failed chain is not used again: start both afresh
-			open(t)
-		}
-		require.Equal(t, outs[1], outs[0])
-		require.Equal(t, errs[1], errs[0])
 	})
+}
+
+// scanMemory fills 64 KiB with text where the needle 'a' and bytes >= 0x80
+// are rare, so scans run long and stop at every position over many tries.
+func scanMemory(r *rand.Rand) []byte {
+	mem := make([]byte, 65536)
+	for i := range mem {
+		switch r.IntN(400) {
+		case 0:
+			mem[i] = 'a'
+		case 1:
+			mem[i] = 0x80 + byte(r.IntN(128))
+		default:
+			mem[i] = "bcxyz 01"[r.IntN(8)]
+		}
+	}
+	return mem
+}
+
+// TestScanHelpers: memchrFast and asciiFast perform exactly the iterations
+// of their loops that neither leave the loop on a hit nor are the last,
+// compared with a model of the loops over random memory and bounds
+// (limits below 8 and 32, unaligned and past-the-end starts included).
+func TestScanHelpers(t *testing.T) {
+	m, mem := helperModule(t)
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(7, 7))
+	for round := 0; round < 20; round++ {
+		data := scanMemory(r)
+		require.True(t, mem.Write(0, data))
+		for try := 0; try < 500; try++ {
+			base := uint32(r.IntN(30000))
+			limit := uint32(r.IntN(40))
+			if r.IntN(2) == 0 {
+				limit = uint32(r.IntN(3000))
+			}
+			i := uint32(r.IntN(int(limit) + 10))
+			c := byte('a')
+			if r.IntN(4) == 0 {
+				c = byte(r.IntN(128))
+			}
+			// memchr loop: skip the iteration at i when its 8 bytes hold no
+			// c and i+8 <= limit (the loop goes on after it).
+			want := i
+			for want+8 <= limit && !strings.ContainsRune(string(data[base+want:base+want+8]), rune(c)) {
+				want += 8
+			}
+			res, err := m.ExportedFunction("memchr").Call(ctx, uint64(base), uint64(i), uint64(limit), uint64(c))
+			require.NoError(t, err)
+			require.Equal(t, want, uint32(res[0]), "memchr base %d i %d limit %d c %q", base, i, limit, c)
+
+			// ASCII loop: skip when the 8 bytes are ASCII and i+8 < limit.
+			want = i
+			ascii := func(b []byte) bool {
+				for _, x := range b {
+					if x >= 0x80 {
+						return false
+					}
+				}
+				return true
+			}
+			for want+8 < limit && ascii(data[base+want:base+want+8]) {
+				want += 8
+			}
+			res, err = m.ExportedFunction("ascii").Call(ctx, uint64(base), uint64(i), uint64(limit))
+			require.NoError(t, err)
+			require.Equal(t, want, uint32(res[0]), "ascii base %d i %d limit %d", base, i, limit)
+		}
+	}
+}
+
+// TestIndexByteFastPath: indexByteBody keeps a memchr's results (address
+// of the first c in [s, s+n), or 0) for every c, its fast path taking
+// c < 256 and the original code (here a plain byte loop with locals of
+// its own, which the added locals must not disturb) the rest.
+func TestIndexByteFastPath(t *testing.T) {
+	ctx := context.Background()
+	// (s, c, n) -> i32; locals 3, 4 (i32); loop while n: if [s]==c return s.
+	orig := asm{1, 2, valI32}
+	orig = orig.i32(0).set(3).get(2).set(4)
+	orig = orig.op(opBlock, blockTypeNil, opLoop, blockTypeNil).get(4).op(opI32Eqz, opBrIf, 1)
+	orig = orig.get(0).mem(opI32Load8U, 0, 0).get(1).op(opI32Eq, opIf, blockTypeNil).get(0).op(opReturn, opEnd)
+	orig = orig.get(0).i32(1).op(opI32Add).set(0).get(4).i32(1).op(opI32Sub).set(4).op(opBr, 0, opEnd, opEnd)
+	orig = orig.get(3).op(opEnd)
+	fast, err := indexByteBody(orig)
+	require.NoError(t, err)
+	var code [][]byte
+	for _, b := range [][]byte{orig, fast} {
+		code = append(code, append(binary.AppendUvarint(nil, uint64(len(b))), b...))
+	}
+	codeSec, err := appendVec([]byte{0}, code...)
+	require.NoError(t, err)
+	exports := []byte{3}
+	exports = append(wasmName(exports, "orig"), extFunc, 0)
+	exports = append(wasmName(exports, "fast"), extFunc, 1)
+	exports = append(wasmName(exports, "memory"), extMemory, 0)
+	wasm := []byte("\x00asm\x01\x00\x00\x00")
+	wasm = wasmSection(wasm, secType, []byte{1, 0x60, 3, valI32, valI32, valI32, 1, valI32})
+	wasm = wasmSection(wasm, secFunction, []byte{2, 0, 0})
+	wasm = wasmSection(wasm, 5, []byte{1, 0, 1})
+	wasm = wasmSection(wasm, secExport, exports)
+	wasm = wasmSection(wasm, secCode, codeSec)
+	rt := wazero.NewRuntime(ctx)
+	defer func() { _ = rt.Close(ctx) }()
+	m, err := rt.Instantiate(ctx, wasm)
+	require.NoError(t, err)
+
+	r := rand.New(rand.NewPCG(3, 3))
+	data := scanMemory(r)
+	require.True(t, m.Memory().Write(0, data))
+	for try := 0; try < 20000; try++ {
+		s := uint32(r.IntN(60000))
+		n := uint32(r.IntN(70))
+		if r.IntN(2) == 0 {
+			n = uint32(r.IntN(5000))
+		}
+		if s+n > 65536 {
+			n = 65536 - s
+		}
+		c := uint32('a')
+		switch r.IntN(6) {
+		case 0:
+			c = uint32(r.IntN(256))
+		case 1:
+			c = 256 + uint32(r.IntN(1000)) // never found, by the original code
+		}
+		want := uint32(0)
+		if c < 256 {
+			if k := strings.IndexByte(string(data[s:s+n]), byte(c)); k >= 0 {
+				want = s + uint32(k)
+			}
+		}
+		for _, f := range []string{"orig", "fast"} {
+			res, err := m.ExportedFunction(f).Call(ctx, uint64(s), uint64(c), uint64(n))
+			require.NoError(t, err)
+			require.Equal(t, want, uint32(res[0]), "%s(%d, %d, %d)", f, s, c, n)
+		}
+	}
 }

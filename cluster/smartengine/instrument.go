@@ -151,9 +151,7 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 			return res, fmt.Errorf("%w: code section: %w", errInstrument, err)
 		}
 		defined := (&wreader{b: funcs}).u32()
-		a.decodeFast = importedFuncs + defined
-		a.encodeFast = a.decodeFast + 1
-		a.disjoint = a.decodeFast + 2
+		a.setHelperIndices(importedFuncs + defined)
 	}
 	codeSec, err := instrumentCode(code, stopIdx, a)
 	if err != nil {
@@ -161,14 +159,14 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 	}
 	if a != nil {
 		res.accel = a.stats
-		if a.stats.DecodeLoops+a.stats.EncodeLoops > 0 {
+		if a.stats.loops() > 0 {
 			typeBase := (&wreader{b: types}).u32() // the helpers' types go after the module's
 			if types, err = appendVec(types, helperTypes...); err != nil {
 				return res, fmt.Errorf("%w: type section: %w", errInstrument, err)
 			}
 			var idx [][]byte
-			for i := range helperTypes {
-				idx = append(idx, binary.AppendUvarint(nil, uint64(typeBase)+uint64(i)))
+			for _, t := range helperTypeOf {
+				idx = append(idx, binary.AppendUvarint(nil, uint64(typeBase)+uint64(t)))
 			}
 			if funcs, err = appendVec(funcs, idx...); err != nil {
 				return res, fmt.Errorf("%w: function section: %w", errInstrument, err)
@@ -322,7 +320,7 @@ func instrumentCode(b []byte, stopIdx uint32, a *accel) ([]byte, error) {
 		if r.err != nil {
 			return nil, fmt.Errorf("%w: code section: function %d: %w", errInstrument, i, r.err)
 		}
-		if a != nil && a.mem[i] != 0 {
+		if a != nil && (a.mem[i] == memCopy || a.mem[i] == memFill) {
 			fn = memBody(a.mem[i])
 			a.stats.MemFuncs++
 			out = binary.AppendUvarint(out, uint64(len(fn)))
@@ -331,6 +329,10 @@ func instrumentCode(b []byte, stopIdx uint32, a *accel) ([]byte, error) {
 		}
 		var err error
 		fn, err = instrumentBody(fn[:0], body, check, a, &scratch)
+		if err == nil && a != nil && a.mem[i] == memIndexByte {
+			fn, err = indexByteBody(fn)
+			a.stats.MemFuncs++
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: function %d: %w", errInstrument, i, err)
 		}
