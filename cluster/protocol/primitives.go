@@ -295,6 +295,17 @@ func (r *Reader) checkCount(n, minSize int) int {
 
 // Varint reads a zig-zag varint (up to 64 bits).
 func (r *Reader) Varint() int64 {
+	if off := r.off; off < len(r.buf) && r.err == nil {
+		if b := r.buf[off]; b < 0x80 { // one byte: most varints
+			r.off = off + 1
+			return int64(b>>1) ^ -int64(b&1)
+		}
+	}
+	return r.varintSlow()
+}
+
+// varintSlow is Varint for more than one byte, or an error.
+func (r *Reader) varintSlow() int64 {
 	if r.err != nil {
 		return 0
 	}

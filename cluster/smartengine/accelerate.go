@@ -106,6 +106,7 @@ const (
 	opI32Ctz       = 0x68
 	opI32GtS       = 0x4a
 	opI64Add       = 0x7c
+	opI64Const     = 0x42
 	opI32WrapI64   = 0xa7
 	opI64ExtendI32 = 0xad
 	opPrefixFC     = 0xfc
@@ -623,7 +624,6 @@ type accel struct {
 	mem          map[uint32]int  // defined function number → memCopy/memFill
 	decodeFast   uint32          // function indices of the appended helpers
 	encodeFast   uint32
-	disjoint     uint32
 	memchrFast   uint32
 	asciiFast    uint32
 	stats        accelStats
@@ -738,24 +738,22 @@ func memBody(kind int) []byte {
 var helperTypes = [][]byte{
 	{0x60, 3, valI32, valI32, valI32, 1, valI32},                 // decodeFast
 	{0x60, 4, valI32, valI32, valI32, valI32, 2, valI32, valI32}, // encodeFast
-	{0x60, 4, valI32, valI32, valI32, valI32, 1, valI32},         // disjoint, memchrFast
-	{0x60, 3, valI32, valI32, valI32, 1, valI32},                 // asciiFast
+	{0x60, 4, valI32, valI32, valI32, valI32, 1, valI32},         // memchrFast
 }
 
 // helperTypeOf is the helperTypes entry of each helper, in helperBodies'
 // order.
-var helperTypeOf = []int{0, 1, 2, 2, 3}
+var helperTypeOf = []int{0, 1, 2, 0}
 
-// helperBodies returns the bodies of decodeFast, encodeFast, disjoint,
-// memchrFast and asciiFast, whose indices are consecutive from decodeFast.
+// helperBodies returns the bodies of decodeFast, encodeFast, memchrFast
+// and asciiFast, whose indices are consecutive from decodeFast.
 func (a *accel) helperBodies() [][]byte {
-	return [][]byte{a.decodeFastBody(), a.encodeFastBody(), disjointBody(), memchrFastBody(), asciiFastBody()}
+	return [][]byte{decodeFastBody(), encodeFastBody(), memchrFastBody(), asciiFastBody()}
 }
 
 // setHelperIndices numbers the helpers from first.
 func (a *accel) setHelperIndices(first uint32) {
-	a.decodeFast, a.encodeFast, a.disjoint, a.memchrFast, a.asciiFast =
-		first, first+1, first+2, first+3, first+4
+	a.decodeFast, a.encodeFast, a.memchrFast, a.asciiFast = first, first+1, first+2, first+3
 }
 
 // asm is a tiny assembler for the helpers.
@@ -793,21 +791,24 @@ func (s asm) minInto(dst, other uint64) asm {
 }
 
 // requireDisjoint returns the given locals unless [a, a+alen) and
-// [b, b+blen) are disjoint. a, alen and b are locals; blen is a constant,
-// or -1 for the local alen.
-func (s asm) requireDisjoint(disjoint uint32, a, alen, b uint64, blen int64, ret ...uint64) asm {
-	s = s.get(a).get(alen).get(b)
+// [b, b+blen) are disjoint (a+alen <= b || b+blen <= a, in 64 bits so
+// nothing wraps). a, alen and b are locals; blen is a constant, or -1 for
+// the local alen.
+func (s asm) requireDisjoint(a, alen, b uint64, blen int64, ret ...uint64) asm {
+	s = s.get(a).op(opI64ExtendI32).get(alen).op(opI64ExtendI32, opI64Add).get(b).op(opI64ExtendI32, opI64LeU)
+	s = s.get(b).op(opI64ExtendI32)
 	if blen < 0 {
-		s = s.get(alen)
+		s = s.get(alen).op(opI64ExtendI32)
 	} else {
-		s = s.i32(blen)
+		s = appendSleb(s.op(opI64Const), blen)
 	}
-	return s.call(disjoint).op(opI32Eqz).returnIf(ret...)
+	s = s.op(opI64Add).get(a).op(opI64ExtendI32, opI64LeU)
+	return s.op(opI32Or, opI32Eqz).returnIf(ret...)
 }
 
 // decodeFastBody: decodeFast(cursor, vec, n) → n'. Locals: 3 pos, 4 k,
 // 5 src, 6 dst, 7 vlen, 8 tmp.
-func (a *accel) decodeFastBody() []byte {
+func decodeFastBody() []byte {
 	const c, v, n, pos, k, src, dst, vlen, tmp = 0, 1, 2, 3, 4, 5, 6, 7, 8
 	s := asm{1, 6, valI32}
 	s = s.get(n).i32(2).op(opI32LtS).returnIf(n)
@@ -821,11 +822,11 @@ func (a *accel) decodeFastBody() []byte {
 	s = s.get(n).i32(1).op(opI32Sub).set(tmp).minInto(k, tmp)
 	s = s.get(c).mem(opI32Load, 2, 8).get(pos).op(opI32Add).set(src)
 	s = s.get(v).mem(opI32Load, 2, 0).get(vlen).op(opI32Add).set(dst)
-	s = s.requireDisjoint(a.disjoint, src, k, dst, -1, n)
-	s = s.requireDisjoint(a.disjoint, src, k, c, 24, n)
-	s = s.requireDisjoint(a.disjoint, src, k, v, 12, n)
-	s = s.requireDisjoint(a.disjoint, dst, k, c, 24, n)
-	s = s.requireDisjoint(a.disjoint, dst, k, v, 12, n)
+	s = s.requireDisjoint(src, k, dst, -1, n)
+	s = s.requireDisjoint(src, k, c, 24, n)
+	s = s.requireDisjoint(src, k, v, 12, n)
+	s = s.requireDisjoint(dst, k, c, 24, n)
+	s = s.requireDisjoint(dst, k, v, 12, n)
 	s = s.get(dst).get(src).get(k).op(opPrefixFC, 10, 0, 0)
 	s = s.get(v).get(vlen).get(k).op(opI32Add).mem(opI32Store, 2, 8)
 	s = s.get(c).get(pos).get(k).op(opI32Add, opI64ExtendI32).mem(opI64Store, 3, 0)
@@ -835,7 +836,7 @@ func (a *accel) decodeFastBody() []byte {
 
 // encodeFastBody: encodeFast(p, n, vec, tag) → (p', n'). Locals: 4 vlen,
 // 5 k, 6 dst, 7 tmp.
-func (a *accel) encodeFastBody() []byte {
+func encodeFastBody() []byte {
 	const p, n, v, tag, vlen, k, dst, tmp = 0, 1, 2, 3, 4, 5, 6, 7
 	s := asm{1, 4, valI32}
 	s = s.get(n).i32(2).op(opI32LtS).returnIf(p, n)
@@ -847,11 +848,11 @@ func (a *accel) encodeFastBody() []byte {
 	s = s.get(n).i32(1).op(opI32Sub).set(tmp).minInto(k, tmp)
 	s = s.get(k).op(opI32Eqz).returnIf(p, n)
 	s = s.get(v).mem(opI32Load, 2, 0).get(vlen).op(opI32Add).set(dst)
-	s = s.requireDisjoint(a.disjoint, p, k, dst, -1, p, n)
-	s = s.requireDisjoint(a.disjoint, p, k, v, 12, p, n)
-	s = s.requireDisjoint(a.disjoint, p, k, tag, 1, p, n)
-	s = s.requireDisjoint(a.disjoint, dst, k, v, 12, p, n)
-	s = s.requireDisjoint(a.disjoint, dst, k, tag, 1, p, n)
+	s = s.requireDisjoint(p, k, dst, -1, p, n)
+	s = s.requireDisjoint(p, k, v, 12, p, n)
+	s = s.requireDisjoint(p, k, tag, 1, p, n)
+	s = s.requireDisjoint(dst, k, v, 12, p, n)
+	s = s.requireDisjoint(dst, k, tag, 1, p, n)
 	s = s.get(dst).get(p).get(k).op(opPrefixFC, 10, 0, 0)
 	s = s.get(v).get(vlen).get(k).op(opI32Add).mem(opI32Store, 2, 8)
 	s = s.get(tag).i32(4).mem(opI32Store8, 0, 0)
@@ -945,15 +946,6 @@ func indexByteBody(body []byte) ([]byte, error) {
 	s = s.op(opBr, 0, opEnd, opEnd)
 	s = s.i32(0).op(opReturn, opEnd)
 	return append(s, body[r.off:]...), nil
-}
-
-// disjointBody: disjoint(a, alen, b, blen) → a+alen <= b || b+blen <= a,
-// in 64 bits so nothing wraps.
-func disjointBody() []byte {
-	s := asm{0}
-	s = s.get(0).op(opI64ExtendI32).get(1).op(opI64ExtendI32, opI64Add).get(2).op(opI64ExtendI32, opI64LeU)
-	s = s.get(2).op(opI64ExtendI32).get(3).op(opI64ExtendI32, opI64Add).get(0).op(opI64ExtendI32, opI64LeU)
-	return s.op(opI32Or, opEnd)
 }
 
 // appendSleb appends v as a signed LEB128 (binary.AppendVarint is zigzag).
