@@ -213,7 +213,8 @@ func (e *Engine) start(ctx context.Context, m *Module) (*instance, error) {
 		in.lookBack = mod.ExportedFunction("look_back")
 	}
 	in.stop.g, _ = mod.ExportedGlobal(stopGlobalExport).(api.MutableGlobal)
-	if in.stop.g == nil {
+	in.stop.fuel, _ = mod.ExportedGlobal(fuelGlobalExport).(api.MutableGlobal)
+	if in.stop.g == nil || in.stop.fuel == nil {
 		_ = mod.Close(ctx)
 		return nil, fmt.Errorf("%w: instrumented module lacks %s", ErrCompile, stopGlobalExport)
 	}
@@ -245,10 +246,11 @@ func (e *Engine) start(ctx context.Context, m *Module) (*instance, error) {
 }
 
 // stopper raises an instance's stop global (see instrument.go) when the
-// running call's context ends; the guest then traps at its next loop
-// iteration.
+// running call's context ends, and empties its fuel so that the guest
+// looks at it at once; the guest then traps at its next loop iteration.
 type stopper struct {
 	g      api.MutableGlobal
+	fuel   api.MutableGlobal
 	mu     sync.Mutex
 	active bool // a call is running
 	fired  bool // the stop global was raised during this call
@@ -259,6 +261,7 @@ func (s *stopper) fire() {
 	if s.active {
 		s.fired = true
 		s.g.Set(1)
+		s.fuel.Set(0)
 	}
 	s.mu.Unlock()
 }

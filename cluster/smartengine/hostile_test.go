@@ -2,6 +2,10 @@ package smartengine
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -143,4 +147,66 @@ func FuzzDecodeOutput(f *testing.F) {
 			require.LessOrEqual(t, len(o.Err.RecordKey)+len(o.Err.RecordValue)+len(o.Err.Hint), len(b))
 		}
 	})
+}
+
+// TestEndlessLoopsDoNotHangTheProcess: a guest looping forever must not
+// stop the rest of the process. Go cannot preempt compiled wasm, so a
+// garbage collection starting meanwhile would wait for the guest forever,
+// and the timer that ends the guest with it, unless the guest passes
+// through Go now and then (instrument.go). Here the collector runs
+// continuously while as many endless guests as there are cores loop; each
+// must fail at its deadline. A hang freezes the whole process, watchdog
+// included, so the guests run in a child process that is killed if it
+// takes a minute.
+func TestEndlessLoopsDoNotHangTheProcess(t *testing.T) {
+	if os.Getenv("SMARTENGINE_LOOP_CHILD") == "1" {
+		loopUnderGC(t)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestEndlessLoopsDoNotHangTheProcess$", "-test.v")
+	cmd.Env = append(os.Environ(), "SMARTENGINE_LOOP_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, ctx.Err(), "looping guests hung the process:\n%s", out)
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "--- PASS: TestEndlessLoopsDoNotHangTheProcess")
+}
+
+func loopUnderGC(t *testing.T) {
+	e := newEngine(t, Config{CallTimeout: 200 * time.Millisecond})
+	ctx := context.Background()
+	m, err := e.Compile(ctx, loopingFilter())
+	require.NoError(t, err)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				runtime.GC()
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	errs := make([]error, runtime.GOMAXPROCS(0))
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := e.NewChain(ctx, 25, Invocation{Module: m})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer c.Close(ctx)
+			_, _, errs[i] = c.Process(ctx, 0, 0, section("a"))
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.ErrorIs(t, err, ErrTimeout)
+	}
 }

@@ -16,22 +16,47 @@ import (
 // once per byte and cost 3–5× the whole transform (filter-on-a.wasm: 11k vs
 // 60k records/s of 1 KiB). Instead every loop header gets
 //
-//	global.get $stop  if  unreachable  end
+//	global.get $fuel  i32.const 1  i32.sub  global.set $fuel
+//	global.get $fuel  i32.const 0  i32.le_s
+//	if
+//	  i32.const 0  memory.grow 0  drop       ;; leaves machine code for Go
+//	  global.get $stop  if  unreachable  end
+//	  i32.const fuelPerYield  global.set $fuel
+//	end
 //
-// on a mutable global the module exports under stopGlobalExport: a load and
-// a branch, which the host flips to 1 from a timer when a call outlives its
-// deadline (or its context ends). The guest then traps at its next loop
-// iteration; the engine reports the trap as ErrTimeout. Code without loops
-// always ends (recursion hits the stack limit).
+// on two mutable globals the module exports (stopGlobalExport,
+// fuelGlobalExport). When a call outlives its deadline (or its context
+// ends) the host sets $stop to 1 and $fuel to 0 from a timer; the guest
+// traps at its next loop iteration and the engine reports ErrTimeout.
+//
+// Why the countdown and the memory.grow of nothing? Go cannot preempt a
+// goroutine running compiled wasm: its preemption signal finds no Go code
+// at the interrupted instruction. A module looping forever would then hold
+// its thread until it returned, and so would block every stop-the-world
+// phase of the garbage collector, which waits for all goroutines, the
+// timer that sets $stop among them: the whole process would hang (it did,
+// in a test). wazero runs memory.grow in Go, so every fuelPerYield
+// iterations the guest passes through Go code, where the runtime can stop
+// it for the collector or let the timer run. Should the host's write of
+// $fuel be lost to the guest's own decrement, $stop is still seen within
+// fuelPerYield iterations. A module without a memory (no SmartModule) gets
+// only the $stop check. Code without loops always ends (recursion hits the
+// stack limit).
 //
 // A start section is removed and its function exported under
 // startFuncExport, so the engine runs it after instantiation under the same
 // deadline; instantiation itself (memory, tables, data) cannot loop.
 
+// fuelPerYield is how many loop iterations a guest runs between two
+// passes through Go: about 0.1 ms at most, for a cost of one exit to Go
+// (~100 ns) per 65536 iterations.
+const fuelPerYield = 1 << 16
+
 // Exports added by instrument. Guests cannot know them in advance; a module
 // already exporting one of these names is refused.
 const (
 	stopGlobalExport = "__fluvio_smartengine_stop"
+	fuelGlobalExport = "__fluvio_smartengine_fuel"
 	startFuncExport  = "__fluvio_smartengine_start"
 )
 
@@ -41,6 +66,7 @@ const (
 	secType      = 1
 	secImport    = 2
 	secFunction  = 3
+	secMemory    = 5
 	secGlobal    = 6
 	secExport    = 7
 	secStart     = 8
@@ -90,6 +116,7 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 	}
 
 	var importedGlobals, importedFuncs uint32
+	hasMemory := false
 	var types, funcs, code []byte // bodies of the type, function and code sections
 	var globals []byte            // body of the global section without its count
 	var globalCount uint32
@@ -99,11 +126,14 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 	for _, s := range secs {
 		switch s.id {
 		case secImport:
-			f, g, err := countImports(s.body)
+			f, g, m, err := countImports(s.body)
 			if err != nil {
 				return res, err
 			}
 			importedFuncs, importedGlobals = f, g
+			hasMemory = hasMemory || m > 0
+		case secMemory:
+			hasMemory = hasMemory || (&wreader{b: s.body}).u32() > 0
 		case secType:
 			types = s.body
 		case secFunction:
@@ -125,7 +155,7 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 				name := sr.name()
 				sr.byte()
 				sr.u32()
-				if name == stopGlobalExport || name == startFuncExport {
+				if name == stopGlobalExport || name == fuelGlobalExport || name == startFuncExport {
 					return res, fmt.Errorf("%w: the module exports the reserved name %s", errInstrument, name)
 				}
 			}
@@ -153,7 +183,7 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 		defined := (&wreader{b: funcs}).u32()
 		a.setHelperIndices(importedFuncs + defined)
 	}
-	codeSec, err := instrumentCode(code, stopIdx, a)
+	codeSec, err := instrumentCode(code, loopCheck(stopIdx, stopIdx+1, hasMemory), a)
 	if err != nil {
 		return res, err
 	}
@@ -182,11 +212,13 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 	}
 
 	// New global: mutable i32 initialised to 0.
-	globalSec := binary.AppendUvarint(nil, uint64(globalCount+1))
+	// New globals: $stop, mutable i32 0, and $fuel, mutable i32 fuelPerYield.
+	globalSec := binary.AppendUvarint(nil, uint64(globalCount+2))
 	globalSec = append(globalSec, globals...)
 	globalSec = append(globalSec, 0x7f, 0x01, 0x41, 0x00, 0x0b)
-	// Exports: the stop global and, if any, the former start function.
-	added := uint32(1)
+	globalSec = append(appendSleb(append(globalSec, 0x7f, 0x01, 0x41), fuelPerYield), 0x0b)
+	// Exports: the two globals and, if any, the former start function.
+	added := uint32(2)
 	if startFunc >= 0 {
 		added++
 	}
@@ -195,6 +227,9 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 	exportSec = appendName(exportSec, stopGlobalExport)
 	exportSec = append(exportSec, extGlobal)
 	exportSec = binary.AppendUvarint(exportSec, uint64(stopIdx))
+	exportSec = appendName(exportSec, fuelGlobalExport)
+	exportSec = append(exportSec, extGlobal)
+	exportSec = binary.AppendUvarint(exportSec, uint64(stopIdx+1))
 	if startFunc >= 0 {
 		exportSec = appendName(exportSec, startFuncExport)
 		exportSec = append(exportSec, extFunc)
@@ -267,7 +302,7 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 }
 
 // countImports returns the number of imported functions and globals.
-func countImports(b []byte) (funcs, globals uint32, err error) {
+func countImports(b []byte) (funcs, globals, memories uint32, err error) {
 	r := &wreader{b: b}
 	n := r.u32()
 	for i := uint32(0); i < n && r.err == nil; i++ {
@@ -282,6 +317,7 @@ func countImports(b []byte) (funcs, globals uint32, err error) {
 			r.limits()
 		case extMemory:
 			r.limits()
+			memories++
 		case extGlobal:
 			r.byte()
 			r.byte()
@@ -294,15 +330,31 @@ func countImports(b []byte) (funcs, globals uint32, err error) {
 		}
 	}
 	if r.err != nil {
-		return 0, 0, fmt.Errorf("%w: import section: %w", errInstrument, r.err)
+		return 0, 0, 0, fmt.Errorf("%w: import section: %w", errInstrument, r.err)
 	}
-	return funcs, globals, nil
+	return funcs, globals, memories, nil
+}
+
+// loopCheck is the code instrument puts at every loop header (see the
+// note at the top): the stop check, behind a countdown that passes
+// through Go when withYield.
+func loopCheck(stop, fuel uint32, withYield bool) []byte {
+	stopCheck := asm{}.op(0x23).uleb(stop).op(opIf, blockTypeNil, opUnreachable, opEnd)
+	if !withYield {
+		return stopCheck
+	}
+	s := asm{}.op(0x23).uleb(fuel).i32(1).op(opI32Sub).op(0x24).uleb(fuel)
+	s = s.op(0x23).uleb(fuel).i32(0).op(opI32LeS, opIf, blockTypeNil)
+	s = s.i32(0).op(0x40, 0x00, 0x1a) // memory.grow 0 (memory 0), drop
+	s = s.op(stopCheck...)
+	s = s.i32(fuelPerYield).op(0x24).uleb(fuel)
+	return s.op(opEnd)
 }
 
 // instrumentCode rewrites the code section: each function body gets the
 // stop check after every loop instruction, and with a, accelerated loops
 // and memory functions.
-func instrumentCode(b []byte, stopIdx uint32, a *accel) ([]byte, error) {
+func instrumentCode(b []byte, check []byte, a *accel) ([]byte, error) {
 	if b == nil {
 		return nil, nil
 	}
@@ -310,8 +362,6 @@ func instrumentCode(b []byte, stopIdx uint32, a *accel) ([]byte, error) {
 	n := r.u32()
 	out := make([]byte, 0, len(b)+len(b)/8)
 	out = binary.AppendUvarint(out, uint64(n))
-	check := append([]byte{0x23}, binary.AppendUvarint(nil, uint64(stopIdx))...)
-	check = append(check, 0x04, 0x40, 0x00, 0x0b) // if (empty) unreachable end
 	var fn []byte
 	var scratch []winstr
 	for i := uint32(0); i < n; i++ {
