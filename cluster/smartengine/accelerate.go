@@ -92,6 +92,7 @@ const (
 	opI32Eq        = 0x46
 	opI32Ne        = 0x47
 	opI32LtS       = 0x48
+	opI32LeS       = 0x4c
 	opI32LtU       = 0x49
 	opI32GtU       = 0x4b
 	opI32LeU       = 0x4d
@@ -405,7 +406,7 @@ br_if 0
 local.get 2
 local.get 3
 i32.const 1
-call _
+call $grow
 local.get 2
 i32.const 8
 i32.add
@@ -626,6 +627,7 @@ type accel struct {
 	encodeFast   uint32
 	memchrFast   uint32
 	asciiFast    uint32
+	grow         int64 // the encoder's reserve function, or -1
 	stats        accelStats
 	binds        map[string]uint64
 	code         []winstr
@@ -660,6 +662,7 @@ func decodeAll(body []byte, code []winstr) (int, []winstr, error) {
 func (a *accel) survey(codeSec []byte, imported uint32) error {
 	a.getU8, a.putU8, a.mem = map[uint32]bool{}, map[uint32]bool{}, map[uint32]int{}
 	a.binds = map[string]uint64{}
+	grows := map[uint32]bool{}
 	r := &wreader{b: codeSec}
 	n := r.u32()
 	for i := uint32(0); i < n && r.err == nil; i++ {
@@ -684,6 +687,13 @@ func (a *accel) survey(codeSec []byte, imported uint32) error {
 			a.getU8[imported+i] = true
 		case matchAt(putU8Prefix, code, 0, a.binds):
 			a.putU8[imported+i] = true
+			grows[uint32(a.binds["grow"])] = true
+		}
+	}
+	a.grow = -1
+	if len(grows) == 1 { // one encoder (the usual case): its reserve is the helper's
+		for g := range grows {
+			a.grow = int64(g)
 		}
 	}
 	return r.err
@@ -748,7 +758,7 @@ var helperTypeOf = []int{0, 1, 2, 0}
 // helperBodies returns the bodies of decodeFast, encodeFast, memchrFast
 // and asciiFast, whose indices are consecutive from decodeFast.
 func (a *accel) helperBodies() [][]byte {
-	return [][]byte{decodeFastBody(), encodeFastBody(), memchrFastBody(), asciiFastBody()}
+	return [][]byte{decodeFastBody(), encodeFastBody(a.grow), memchrFastBody(), asciiFastBody()}
 }
 
 // setHelperIndices numbers the helpers from first.
@@ -765,6 +775,7 @@ func (s asm) op(b ...byte) asm  { return append(s, b...) }
 func (s asm) i32(v int64) asm   { return appendSleb(append(s, opI32Const), v) }
 func (s asm) call(f uint32) asm { return localOp(s, opCall, uint64(f)) }
 func (s asm) tee(i uint64) asm  { return localOp(s, opLocalTee, i) }
+func (s asm) uleb(v uint32) asm { return binary.AppendUvarint(s, uint64(v)) }
 func (s asm) simd(sub byte) asm { return append(s, opPrefixFD, sub) }
 func (s asm) simdMem(sub byte, align, off uint64) asm {
 	s = binary.AppendUvarint(s.simd(sub), align)
@@ -792,18 +803,23 @@ func (s asm) minInto(dst, other uint64) asm {
 
 // requireDisjoint returns the given locals unless [a, a+alen) and
 // [b, b+blen) are disjoint (a+alen <= b || b+blen <= a, in 64 bits so
-// nothing wraps). a, alen and b are locals; blen is a constant, or -1 for
-// the local alen.
+// nothing wraps). a, alen and b are locals, blen a constant.
 func (s asm) requireDisjoint(a, alen, b uint64, blen int64, ret ...uint64) asm {
+	return s.disjoint(a, alen, b, appendSleb([]byte{opI64Const}, blen)).returnIf(ret...)
+}
+
+// requireDisjointL is requireDisjoint with blen a local.
+func (s asm) requireDisjointL(a, alen, b, blen uint64, ret ...uint64) asm {
+	return s.disjoint(a, alen, b, asm(nil).get(blen).op(opI64ExtendI32)).returnIf(ret...)
+}
+
+// disjoint pushes whether [a, a+alen) and [b, b+blen) overlap, blen64
+// being the code that pushes blen as an i64.
+func (s asm) disjoint(a, alen, b uint64, blen64 []byte) asm {
 	s = s.get(a).op(opI64ExtendI32).get(alen).op(opI64ExtendI32, opI64Add).get(b).op(opI64ExtendI32, opI64LeU)
-	s = s.get(b).op(opI64ExtendI32)
-	if blen < 0 {
-		s = s.get(alen).op(opI64ExtendI32)
-	} else {
-		s = appendSleb(s.op(opI64Const), blen)
-	}
+	s = s.get(b).op(opI64ExtendI32).op(blen64...)
 	s = s.op(opI64Add).get(a).op(opI64ExtendI32, opI64LeU)
-	return s.op(opI32Or, opI32Eqz).returnIf(ret...)
+	return s.op(opI32Or, opI32Eqz)
 }
 
 // decodeFastBody: decodeFast(cursor, vec, n) → n'. Locals: 3 pos, 4 k,
@@ -822,7 +838,7 @@ func decodeFastBody() []byte {
 	s = s.get(n).i32(1).op(opI32Sub).set(tmp).minInto(k, tmp)
 	s = s.get(c).mem(opI32Load, 2, 8).get(pos).op(opI32Add).set(src)
 	s = s.get(v).mem(opI32Load, 2, 0).get(vlen).op(opI32Add).set(dst)
-	s = s.requireDisjoint(src, k, dst, -1, n)
+	s = s.requireDisjointL(src, k, dst, k, n)
 	s = s.requireDisjoint(src, k, c, 24, n)
 	s = s.requireDisjoint(src, k, v, 12, n)
 	s = s.requireDisjoint(dst, k, c, 24, n)
@@ -835,22 +851,39 @@ func decodeFastBody() []byte {
 }
 
 // encodeFastBody: encodeFast(p, n, vec, tag) → (p', n'). Locals: 4 vlen,
-// 5 k, 6 dst, 7 tmp.
-func encodeFastBody() []byte {
-	const p, n, v, tag, vlen, k, dst, tmp = 0, 1, 2, 3, 4, 5, 6, 7
-	s := asm{1, 4, valI32}
+// 5 k, 6 dst, 7 tmp, 8 buf. grow, when not negative, is the function the
+// encoder calls to make room in the Vec, RawVec's reserve(vec, len,
+// additional): the helper reserves room for all it will copy at once,
+// where the loop would grow the Vec by doubling, one reallocation and copy
+// after the other (ten for a 1 KiB value). The Vec ends with the same
+// bytes and at most the capacity the loop would have given it.
+func encodeFastBody(grow int64) []byte {
+	const p, n, v, tag, vlen, k, dst, tmp, buf = 0, 1, 2, 3, 4, 5, 6, 7, 8
+	s := asm{1, 5, valI32}
 	s = s.get(n).i32(2).op(opI32LtS).returnIf(p, n)
 	s = s.get(v).mem(opI32Load, 2, 8).set(vlen)
-	s = s.get(v).mem(opI32Load, 2, 4).get(vlen).op(opI32LeU).returnIf(p, n)
-	s = s.get(v).mem(opI32Load, 2, 4).get(vlen).op(opI32Sub).set(k)
-	// the encoder refuses a Vec whose length reaches i32::MAX
-	s = s.i32(0x7fffffff).get(vlen).op(opI32Sub).set(tmp).minInto(k, tmp)
-	s = s.get(n).i32(1).op(opI32Sub).set(tmp).minInto(k, tmp)
+	s = s.get(n).i32(1).op(opI32Sub).set(k)
+	// The encoder refuses a Vec whose length reaches i32::MAX: near it,
+	// the loop does all (and reserving k+1 below stays within i32::MAX).
+	s = s.get(vlen).i32(0x7ffffffe).op(opI32GeU).returnIf(p, n)
+	s = s.i32(0x7ffffffe).get(vlen).op(opI32Sub).set(tmp).minInto(k, tmp)
 	s = s.get(k).op(opI32Eqz).returnIf(p, n)
-	s = s.get(v).mem(opI32Load, 2, 0).get(vlen).op(opI32Add).set(dst)
-	s = s.requireDisjoint(p, k, dst, -1, p, n)
 	s = s.requireDisjoint(p, k, v, 12, p, n)
 	s = s.requireDisjoint(p, k, tag, 1, p, n)
+	if grow >= 0 {
+		// if cap - len < k (and the source is not in the buffer that
+		// growing frees): grow(vec, len, k)
+		s = s.get(v).mem(opI32Load, 2, 4).get(vlen).op(opI32Sub).get(k).op(opI32LtU)
+		s = s.op(opIf, blockTypeNil).get(v).mem(opI32Load, 2, 0).set(buf)
+		s = s.get(v).mem(opI32Load, 2, 4).set(tmp)
+		s = s.requireDisjointL(p, k, buf, tmp, p, n)
+		// room for the loop's last byte too, or it grows the Vec again
+		s = s.get(v).get(vlen).get(k).i32(1).op(opI32Add).call(uint32(grow)).op(opEnd)
+	}
+	s = s.get(v).mem(opI32Load, 2, 4).get(vlen).op(opI32LeU).returnIf(p, n) // no spare capacity
+	s = s.get(v).mem(opI32Load, 2, 4).get(vlen).op(opI32Sub).set(tmp).minInto(k, tmp)
+	s = s.get(v).mem(opI32Load, 2, 0).get(vlen).op(opI32Add).set(dst)
+	s = s.requireDisjointL(p, k, dst, k, p, n)
 	s = s.requireDisjoint(dst, k, v, 12, p, n)
 	s = s.requireDisjoint(dst, k, tag, 1, p, n)
 	s = s.get(dst).get(p).get(k).op(opPrefixFC, 10, 0, 0)

@@ -128,16 +128,18 @@ func helperModule(t *testing.T) (api.Module, api.Memory) {
 	ctx := context.Background()
 	a := &accel{}
 	a.setHelperIndices(0)
-	types, err := appendVec([]byte{0}, helperTypes...)
+	a.grow = int64(len(helperTypeOf)) // reserveModel, after the helpers
+	types, err := appendVec([]byte{0}, append(helperTypes, []byte{0x60, 3, valI32, valI32, valI32, 0})...)
 	require.NoError(t, err)
 	var idx [][]byte
 	for _, ti := range helperTypeOf {
 		idx = append(idx, []byte{byte(ti)})
 	}
+	idx = append(idx, []byte{byte(len(helperTypes))})
 	funcs, err := appendVec([]byte{0}, idx...)
 	require.NoError(t, err)
 	var bodies [][]byte
-	for _, b := range a.helperBodies() {
+	for _, b := range append(a.helperBodies(), reserveModel()) {
 		bodies = append(bodies, append(binary.AppendUvarint(nil, uint64(len(b))), b...))
 	}
 	code, err := appendVec([]byte{0}, bodies...)
@@ -159,6 +161,21 @@ func helperModule(t *testing.T) (api.Module, api.Memory) {
 	m, err := rt.Instantiate(ctx, wasm)
 	require.NoError(t, err)
 	return m, m.Memory()
+}
+
+// reserveModel is RawVec's reserve(vec, len, additional) for the helper
+// module: the Vec {ptr, cap, len} gets a buffer of max(2 cap, len +
+// additional, 8) bytes at 30000 holding its len bytes.
+func reserveModel() []byte {
+	const v, vlen, add, c = 0, 1, 2, 3
+	s := asm{1, 1, valI32}
+	s = s.get(v).mem(opI32Load, 2, 4).i32(2).op(0x6c).set(c) // i32.mul
+	s = s.get(vlen).get(add).op(opI32Add).set(add)
+	s = s.get(add).get(c).get(add).get(c).op(opI32GtU, opSelect).set(c) // max(2 cap, len+additional)
+	s = s.i32(8).get(c).i32(8).get(c).op(opI32GtU, opSelect).set(c)     // max(8, …)
+	s = s.i32(30000).get(v).mem(opI32Load, 2, 0).get(vlen).op(opPrefixFC, 10, 0, 0)
+	s = s.get(v).i32(30000).mem(opI32Store, 2, 0).get(v).get(c).mem(opI32Store, 2, 4)
+	return s.op(opEnd)
 }
 
 // TestDecodeFastGuards: the decode helper copies what the loop would have
@@ -243,23 +260,32 @@ func TestEncodeFastGuards(t *testing.T) {
 		require.NoError(t, err)
 		return uint32(res[0]), uint32(res[1])
 	}
+	u32 := func(at uint32) uint32 { v, _ := mem.ReadUint32Le(at); return v }
+	// Room for 20 of the 49 bytes to copy (the last iteration is the
+	// loop's): the Vec is grown once, to max(2×30, 10+49), then filled.
 	setup(2000, 30, 10)
+	mem.Write(2000, []byte("0123456789"))
 	p, n := call(1000, 50)
-	require.Equal(t, [2]uint32{1020, 30}, [2]uint32{p, n})
-	got, _ := mem.Read(2010, 20)
-	require.Equal(t, "abcdefghijabcdefghij", string(got))
-	l, _ := mem.ReadUint32Le(vec + 8)
-	require.Equal(t, uint32(30), l)
+	require.Equal(t, [2]uint32{1049, 1}, [2]uint32{p, n})
+	require.Equal(t, [3]uint32{30000, 60, 59}, [3]uint32{u32(vec), u32(vec + 4), u32(vec + 8)})
+	got, _ := mem.Read(30000, 59)
+	require.Equal(t, "0123456789"+strings.Repeat("abcdefghij", 5)[:49], string(got))
 	tg, _ := mem.ReadByte(tag)
 	require.Equal(t, byte(4), tg)
 
+	// Enough room: no growth.
+	setup(2000, 100, 10)
+	p, n = call(1000, 50)
+	require.Equal(t, [2]uint32{1049, 1}, [2]uint32{p, n})
+	require.Equal(t, [3]uint32{2000, 100, 59}, [3]uint32{u32(vec), u32(vec + 4), u32(vec + 8)})
+
 	for name, st := range map[string][4]uint32{ // vptr, vcap, vlen, p
-		"Vec full":          {2000, 30, 30, 1000},
-		"length at i32 max": {2000, 0xffffffff, 0x7fffffff, 1000},
-		"overlapping copy":  {1005, 300, 0, 1000},
-		"source over Vec":   {2000, 300, 0, 20},
-		"source over tag":   {2000, 300, 0, 60},
-		"copy over tag":     {50, 300, 0, 1000},
+		"source in the buffer growth frees": {1000, 30, 30, 1005},
+		"length at i32 max":                 {2000, 0xffffffff, 0x7fffffff, 1000},
+		"overlapping copy":                  {1005, 300, 0, 1000},
+		"source over Vec":                   {2000, 300, 0, 20},
+		"source over tag":                   {2000, 300, 0, 60},
+		"copy over tag":                     {50, 300, 0, 1000},
 	} {
 		setup(st[0], st[1], st[2])
 		before, _ := mem.Read(0, 65536)
