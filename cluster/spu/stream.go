@@ -63,7 +63,7 @@ type stream struct {
 	rep        *replica
 	consumerID *string
 	acks       chan int64 // latest acknowledged offset (capacity 1, newest wins)
-	in         []byte     // SmartModule streams: the input read last, reused
+	in, in2    []byte     // SmartModule streams: input buffers, reused (one is read ahead into)
 }
 
 // ack records the client's UpdateOffsets for this stream.
@@ -240,8 +240,9 @@ func (c *conn) awaitAck(st *stream, log *slog.Logger) (int64, bool) {
 // folded into its accumulator.
 func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes int, log *slog.Logger) {
 	iso := storage.Isolation(st.req.Isolation)
-	ahead := tr.Stateless()
-	pending := false // a frame was sent and its acknowledgement is due
+	runAhead := tr.Stateless()
+	pending := false       // a frame was sent and its acknowledgement is due
+	var ahead <-chan chunk // the chunk being read ahead, if any
 	var (
 		inflight chan error // the frame being written, if any
 		sending  []byte     // its records (reused once it is written)
@@ -256,7 +257,7 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 	}
 	defer wait()
 	for {
-		if pending && !ahead {
+		if pending && !runAhead {
 			off, ok := c.awaitAck(st, log)
 			if !ok {
 				return
@@ -269,28 +270,38 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 		if pending {
 			acks = st.acks
 		}
-		var acked int64
-		sl, ok := c.readable(st, &offset, maxBytes, iso, log, acks, &acked)
-		if !ok {
-			return
+		var ch chunk
+		if ahead != nil {
+			if got := <-ahead; got.ok && got.offset == offset {
+				ch = got
+			}
+			ahead = nil
 		}
-		if sl == nil {
-			offset, pending = acked, false
-			continue
+		if !ch.ok {
+			var acked int64
+			sl, ok := c.readable(st, &offset, maxBytes, iso, log, acks, &acked)
+			if !ok {
+				return
+			}
+			if sl == nil {
+				offset, pending = acked, false
+				continue
+			}
+			var err error
+			ch, err = readChunk(sl, st.in, offset, iso)
+			if err != nil {
+				log.Warn("stream read failed", "err", err)
+				c.sendError(st.corr, st.version, st.req, st.id, st.rep, protocol.NewError(protocol.StorageError))
+				return
+			}
 		}
-		in, err := sl.ReadInto(st.in)
-		tail := sl.Offsets.LogEnd
-		if iso == storage.ReadCommitted {
-			tail = sl.Offsets.HighWatermark
+		in, offs, tail := ch.in, ch.offs, ch.tail
+		// The buffers swap: the chain reads in while the next chunk, if
+		// any is there already, is read into the other.
+		st.in, st.in2 = st.in2, in[:0]
+		if ch.next < tail {
+			ahead = c.readAhead(st, ch.next, maxBytes, iso, st.in)
 		}
-		offs := sl.Offsets
-		sl.Close()
-		if err != nil {
-			log.Warn("stream read failed", "err", err)
-			c.sendError(st.corr, st.version, st.req, st.id, st.rep, protocol.NewError(protocol.StorageError))
-			return
-		}
-		st.in = in[:0]
 		out, next, code := tr.Process(c.ctx, in)
 		if pending {
 			off, ok := c.awaitAck(st, log)
@@ -343,6 +354,54 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 		}(resp, inflight)
 		offset, pending = next, true
 	}
+}
+
+// chunk is stored batches read for a SmartModule stream.
+type chunk struct {
+	ok     bool
+	offset int64 // the offset asked for
+	in     []byte
+	next   int64 // the offset after the last batch
+	tail   int64 // the end of what the stream may read, when it was read
+	offs   storage.Offsets
+}
+
+// readChunk reads a slice into buf (see Slice.ReadInto) and closes it.
+func readChunk(sl *storage.Slice, buf []byte, offset int64, iso storage.Isolation) (chunk, error) {
+	defer sl.Close()
+	in, err := sl.ReadInto(buf)
+	if err != nil {
+		return chunk{}, err
+	}
+	tail := sl.Offsets.LogEnd
+	if iso == storage.ReadCommitted {
+		tail = sl.Offsets.HighWatermark
+	}
+	return chunk{ok: true, offset: offset, in: in, next: sl.NextOffset, tail: tail, offs: sl.Offsets}, nil
+}
+
+// readAhead reads the chunk at offset into buf while the chain runs on the
+// current one: storage reads leave the stream's critical path. Whatever
+// goes wrong (retention, a closed log, nothing there) yields a chunk that
+// is not ok, and the stream reads as usual.
+func (c *conn) readAhead(st *stream, offset int64, maxBytes int, iso storage.Isolation, buf []byte) <-chan chunk {
+	res := make(chan chunk, 1)
+	go func() {
+		sl, err := st.rep.log.Read(offset, maxBytes, iso)
+		if err != nil || sl.Len == 0 {
+			if err == nil {
+				sl.Close()
+			}
+			res <- chunk{}
+			return
+		}
+		ch, err := readChunk(sl, buf, offset, iso)
+		if err != nil {
+			ch = chunk{}
+		}
+		res <- ch
+	}()
+	return res
 }
 
 func (c *conn) streamGone(st *stream, log interface{ Debug(string, ...any) }) {

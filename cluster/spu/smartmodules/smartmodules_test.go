@@ -518,3 +518,37 @@ func TestStopAtEndWhenTheTailIsFilteredOut(t *testing.T) {
 	require.Equal(t, "apple", string(recs[0].Value))
 	require.Equal(t, "banana", string(recs[1].Value))
 }
+
+// A filtered stream over many reads (max_bytes of a few batches, the next
+// read made while the chain runs) delivers every passing record once, in
+// order, with its offset, and then what is produced while it waits.
+func TestFilteredStreamOverManyReads(t *testing.T) {
+	c := start(t, clustertest.Options{})
+	var vals []string
+	for i := range 300 {
+		v := fmt.Sprintf("x%03d", i)
+		if i%3 == 0 {
+			v += "-a"
+		}
+		vals = append(vals, v)
+	}
+	c.topic(t, "many", true, vals...)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	filter := adHoc(t, fixture(t, "filter-on-a.wasm"), filterKind, nil)
+	s, err := c.c.PartitionConsumer("many", 0).Stream(ctx, client.OffsetBeginning(0),
+		client.ConsumerConfig{SmartModules: []protocol.SmartModuleInvocation{filter}, MaxBytes: 300})
+	require.NoError(t, err)
+	defer s.Close()
+	for i := 0; i < 300; i += 3 {
+		r, err := s.Next(ctx)
+		require.NoError(t, err)
+		require.Equal(t, vals[i], string(r.Value))
+		require.Equal(t, int64(i), r.Offset)
+	}
+	c.produce(t, "many", false, "plum", "late-a")
+	r, err := s.Next(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "late-a", string(r.Value))
+	require.Equal(t, int64(301), r.Offset)
+}
