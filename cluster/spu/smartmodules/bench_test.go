@@ -3,6 +3,7 @@ package smartmodules_test
 import (
 	"context"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,6 +118,52 @@ func BenchmarkConsume(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkConsumeRatio measures the same three ways of consuming as
+// BenchmarkConsume, interleaved: each iteration consumes the topic plain,
+// through filter-on-a.wasm and through the Go SDK filter, one after the
+// other, and the reported %plain figures are the medians of the
+// iterations' ratios. On a noisy machine, where the plain rate drifts
+// between runs by a third, this is the figure to quote (-benchtime 15x or
+// more).
+func BenchmarkConsumeRatio(b *testing.B) {
+	c := start(b, clustertest.Options{})
+	ctx := context.Background()
+	require.NoError(b, c.c.Admin().CreateTopic(ctx, "bench", client.TopicOptions{Partitions: 1}))
+	p, err := c.c.Producer(ctx, "bench", client.ProducerConfig{BatchSize: 64 << 10})
+	require.NoError(b, err)
+	for _, v := range benchValues(benchRecords, 1024) {
+		require.NoError(b, p.Send(ctx, nil, v))
+	}
+	require.NoError(b, p.Flush(ctx))
+	rust := []protocol.SmartModuleInvocation{adHoc(b, fixture(b, "filter-on-a.wasm"), filterKind, nil)}
+	goSDK := []protocol.SmartModuleInvocation{adHoc(b, goExample(b, "filter"), filterKind, nil)}
+	consumeN(b, c, rust, benchRecords/2) // compile and warm up outside the timing
+	consumeN(b, c, goSDK, benchRecords/2)
+	consumeN(b, c, nil, benchRecords)
+	timed := func(invs []protocol.SmartModuleInvocation, want int) float64 {
+		began := time.Now()
+		consumeN(b, c, invs, want)
+		return time.Since(began).Seconds()
+	}
+	var rustRatios, goRatios []float64
+	var plainTotal float64
+	b.ResetTimer()
+	for range b.N {
+		plain := timed(nil, benchRecords)
+		plainTotal += plain
+		rustRatios = append(rustRatios, 100*plain/timed(rust, benchRecords/2))
+		goRatios = append(goRatios, 100*plain/timed(goSDK, benchRecords/2))
+	}
+	b.StopTimer()
+	median := func(v []float64) float64 {
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	b.ReportMetric(float64(benchRecords*b.N)/plainTotal, "plain-records/s")
+	b.ReportMetric(median(rustRatios), "filter-on-a-%plain")
+	b.ReportMetric(median(goRatios), "go-sdk-filter-%plain")
 }
 
 // benchBatches encodes values into batches of about batchSize bytes, as a
