@@ -451,6 +451,10 @@ func checkRecords(section []byte) (int, error) {
 	if c := binary.BigEndian.Uint32(section); c > uint32(len(section)-4)/minRecordSize {
 		return 0, fmt.Errorf("records: count %d does not fit in %d bytes", c, len(section)-4)
 	}
+	if n := recordCount(section); scanRecords(section[4:], n) {
+		return n, nil
+	}
+	// Something is wrong: the full decoder says what.
 	r := protocol.NewReader(section)
 	n := r.ArrayLen(minRecordSize)
 	var rec protocol.Record
@@ -464,6 +468,71 @@ func checkRecords(section []byte) (int, error) {
 		return 0, fmt.Errorf("records: %d bytes after the last of %d records", r.Remaining(), n)
 	}
 	return n, nil
+}
+
+// scanRecords reports whether b is exactly n well-formed records, as
+// protocol.ReadRecord reads them, without building them: the fast path of
+// checkRecords, which every batch in and out of a chain goes through. It
+// may refuse what ReadRecord accepts (10-byte varints over 64 bits), never
+// the reverse; checkRecords then decodes for the verdict and the error.
+func scanRecords(b []byte, n int) bool {
+	for range n {
+		l, k := scanVarint(b)
+		if k == 0 || l < 0 || l > int64(len(b)-k) {
+			return false
+		}
+		if !scanRecordBody(b[k : k+int(l)]) {
+			return false
+		}
+		b = b[k+int(l):]
+	}
+	return len(b) == 0
+}
+
+// scanRecordBody checks a record's fields: attributes, timestamp and
+// offset deltas, optional key, value, header count, and nothing after.
+func scanRecordBody(b []byte) bool {
+	if len(b) < 1 {
+		return false
+	}
+	b = b[1:]
+	for range 2 {
+		_, k := scanVarint(b)
+		if k == 0 {
+			return false
+		}
+		b = b[k:]
+	}
+	if len(b) < 1 || b[0] > 1 {
+		return false
+	}
+	hasKey := b[0] == 1
+	b = b[1:]
+	for i := 0; i < 2; i++ {
+		if i == 0 && !hasKey {
+			continue
+		}
+		l, k := scanVarint(b)
+		if k == 0 || l < 0 || l > int64(len(b)-k) {
+			return false
+		}
+		b = b[k+int(l):]
+	}
+	_, k := scanVarint(b)
+	return k != 0 && k == len(b)
+}
+
+// scanVarint decodes a zigzag varint at the start of b: its value and
+// length, or length 0 if it is cut short or longer than 64 bits.
+func scanVarint(b []byte) (int64, int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return int64(b[0]>>1) ^ -int64(b[0]&1), 1
+	}
+	v, k := binary.Varint(b)
+	if k <= 0 {
+		return 0, 0
+	}
+	return v, k
 }
 
 // minRecordSize is the smallest encoded record (protocol's bound).
