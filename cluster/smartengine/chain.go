@@ -183,7 +183,7 @@ func (e *Engine) refill(m *Module) {
 
 // start instantiates m and runs its start functions.
 func (e *Engine) start(ctx context.Context, m *Module) (*instance, error) {
-	limit := &limitedAllocator{max: e.cfg.MaxMemoryBytes}
+	limit := &limitedAllocator{max: e.cfg.MaxMemoryBytes, reserve: m.startedBytes.Load()}
 	if m.minMemory > limit.max {
 		return nil, &MemoryLimitError{Requested: m.minMemory, Max: limit.max}
 	}
@@ -241,6 +241,9 @@ func (e *Engine) start(ctx context.Context, m *Module) (*instance, error) {
 			}
 			return nil, fmt.Errorf("%w: instantiate: %w", ErrCompile, err)
 		}
+	}
+	if size := limit.size.Load(); size > m.startedBytes.Load() {
+		m.startedBytes.Store(size) // the next instance reserves this much at once
 	}
 	return in, nil
 }

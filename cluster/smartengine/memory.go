@@ -20,15 +20,14 @@ const wasmPage = 64 << 10
 // instance.
 type limitedAllocator struct {
 	max       uint64
+	reserve   uint64 // capacity to allocate at once (see Module.startedBytes)
 	requested atomic.Uint64 // last refused size; 0 = none
 	size      atomic.Uint64 // current length in bytes
 }
 
 // Allocate implements experimental.MemoryAllocator.
 func (a *limitedAllocator) Allocate(capacity, _ uint64) experimental.LinearMemory {
-	if capacity > a.max {
-		capacity = a.max
-	}
+	capacity = min(max(capacity, a.reserve), a.max)
 	return &limitedMemory{a: a, buf: make([]byte, 0, capacity)}
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -66,6 +67,10 @@ type Module struct {
 	hasDealloc  bool
 	hasStart    bool   // start section, exported as startFuncExport
 	minMemory   uint64 // initial memory in bytes
+	// startedBytes is the memory an instance had once started (Go guests
+	// grow theirs while _initialize runs): new instances reserve it at
+	// once rather than reallocating and copying as they grow.
+	startedBytes atomic.Uint64
 }
 
 // Kind is the transform the module exports.
