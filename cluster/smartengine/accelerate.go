@@ -43,14 +43,17 @@ import (
 //     bytes.IndexByte, ContainsRune, Split...), recognised by digest, gets
 //     a SIMD search in front of its own code.
 //
-// Both helpers check that the source, destination and the structures the
-// loop updates (cursor, Vec header, result tag) do not overlap, which safe
-// Rust guarantees; if they do, the helper does nothing and the original
-// loop runs. A module the patterns do not match runs unchanged. The effect
-// on a module's memory is the same as the original code's, byte for byte,
-// except bytes beyond a Vec's length (uninitialised in Rust's model); a
-// test compares every output of the real modules with and without it.
-// Config.NoAcceleration turns it off.
+// The copy helpers check that the source, destination and the structures
+// the loop updates (cursor, Vec header, result tag) do not overlap, which
+// safe Rust guarantees; if they do, the helper does nothing and the
+// original loop runs. The scan helpers only read, and only bytes the loop
+// would read. A module the patterns do not match runs unchanged. What a
+// module computes is the same, byte for byte; two things may differ in its
+// memory: bytes beyond a Vec's length (uninitialised in Rust's model), and
+// where the heap puts an encoded value, since the encode helper grows the
+// Vec once (to at most the capacity the loop's doublings reach) instead of
+// step by step. Tests compare every output of the real modules with and
+// without acceleration. Config.NoAcceleration turns it off.
 
 // accelStats says what acceleration changed in a module.
 type accelStats struct {
