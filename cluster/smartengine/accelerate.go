@@ -51,8 +51,8 @@ import (
 // module computes is the same, byte for byte; two things may differ in its
 // memory: bytes beyond a Vec's length (uninitialised in Rust's model), and
 // where the heap puts an encoded value, since the encode helper grows the
-// Vec once (to at most the capacity the loop's doublings reach) instead of
-// step by step. Tests compare every output of the real modules with and
+// Vec once (to the capacity the loop's doublings reach) instead of step by
+// step. Tests compare every output of the real modules with and
 // without acceleration. Config.NoAcceleration turns it off.
 
 // accelStats says what acceleration changed in a module.
@@ -856,10 +856,10 @@ func decodeFastBody() []byte {
 // encodeFastBody: encodeFast(p, n, vec, tag) → (p', n'). Locals: 4 vlen,
 // 5 k, 6 dst, 7 tmp, 8 buf. grow, when not negative, is the function the
 // encoder calls to make room in the Vec, RawVec's reserve(vec, len,
-// additional): the helper reserves room for all it will copy at once,
-// where the loop would grow the Vec by doubling, one reallocation and copy
-// after the other (ten for a 1 KiB value). The Vec ends with the same
-// bytes and at most the capacity the loop would have given it.
+// additional): where the loop grows the Vec by doubling, one reallocation
+// and copy after the other (ten for a 1 KiB value), the helper reserves at
+// once the capacity those doublings end with. The Vec ends with the same
+// bytes and the same capacity as the loop would leave it.
 func encodeFastBody(grow int64) []byte {
 	const p, n, v, tag, vlen, k, dst, tmp, buf = 0, 1, 2, 3, 4, 5, 6, 7, 8
 	s := asm{1, 5, valI32}
@@ -874,14 +874,21 @@ func encodeFastBody(grow int64) []byte {
 	s = s.requireDisjoint(p, k, v, 12, p, n)
 	s = s.requireDisjoint(p, k, tag, 1, p, n)
 	if grow >= 0 {
-		// if cap - len < k (and the source is not in the buffer that
-		// growing frees): grow(vec, len, k)
-		s = s.get(v).mem(opI32Load, 2, 4).get(vlen).op(opI32Sub).get(k).op(opI32LtU)
-		s = s.op(opIf, blockTypeNil).get(v).mem(opI32Load, 2, 0).set(buf)
+		// The loop pushes k+1 bytes (its last iteration too). If they do
+		// not fit (and the source is not in the buffer that growing
+		// frees), reserve what the loop's growth would end with: the
+		// capacity doubled (at least 8) until they fit. Here dst holds
+		// len+k+1 and tmp the capacity.
 		s = s.get(v).mem(opI32Load, 2, 4).set(tmp)
+		s = s.get(vlen).get(k).op(opI32Add).i32(1).op(opI32Add).set(dst)
+		s = s.get(tmp).get(dst).op(opI32LtU, opIf, blockTypeNil)
+		s = s.get(v).mem(opI32Load, 2, 0).set(buf)
 		s = s.requireDisjointL(p, k, buf, tmp, p, n)
-		// room for the loop's last byte too, or it grows the Vec again
-		s = s.get(v).get(vlen).get(k).i32(1).op(opI32Add).call(uint32(grow)).op(opEnd)
+		s = s.op(opBlock, blockTypeNil, opLoop, blockTypeNil).get(tmp).get(dst).op(opI32GeU, opBrIf, 1)
+		s = s.get(tmp).get(tmp).op(opI32Add).set(tmp)
+		s = s.i32(8).get(tmp).i32(8).get(tmp).op(opI32GtU, opSelect).set(tmp)
+		s = s.op(opBr, 0, opEnd, opEnd)
+		s = s.get(v).get(vlen).get(tmp).get(vlen).op(opI32Sub).call(uint32(grow)).op(opEnd)
 	}
 	s = s.get(v).mem(opI32Load, 2, 4).get(vlen).op(opI32LeU).returnIf(p, n) // no spare capacity
 	s = s.get(v).mem(opI32Load, 2, 4).get(vlen).op(opI32Sub).set(tmp).minInto(k, tmp)

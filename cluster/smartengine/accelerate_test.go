@@ -273,6 +273,12 @@ func TestEncodeFastGuards(t *testing.T) {
 	tg, _ := mem.ReadByte(tag)
 	require.Equal(t, byte(4), tg)
 
+	// Room for 20 of 99: the capacity doubles twice, as the loop would.
+	setup(2000, 30, 10)
+	p, n = call(1000, 100)
+	require.Equal(t, [2]uint32{1099, 1}, [2]uint32{p, n})
+	require.Equal(t, [3]uint32{30000, 120, 109}, [3]uint32{u32(vec), u32(vec + 4), u32(vec + 8)})
+
 	// Enough room: no growth.
 	setup(2000, 100, 10)
 	p, n = call(1000, 50)
