@@ -139,6 +139,16 @@ func AppendBatchSection(dst []byte, h *BatchHeader, schemaID *uint32, section []
 	return out, nil
 }
 
+// FinishBatchInPlace turns buf, whose first BatchFileHeaderSize bytes are
+// room for the header and whose rest is an uncompressed records section,
+// into an encoded batch without moving the section: the header is written
+// into the room (as AppendBatchSection writes it, compression none) and
+// batch_len and the CRC are set.
+func FinishBatchInPlace(buf []byte, h *BatchHeader) {
+	appendBatchPrefix(buf[:0], h, nil, CompressionNone)
+	finishBatch(buf)
+}
+
 func appendBatchPrefix(dst []byte, h *BatchHeader, schemaID *uint32, codec Compression) []byte {
 	hh := *h
 	hh.Magic = BatchMagic

@@ -487,3 +487,22 @@ func TestAppendBatchUnknownCodec(t *testing.T) {
 	require.ErrorIs(t, err, ErrUnknownCompression)
 	require.Equal(t, "keep", string(out))
 }
+
+// FinishBatchInPlace gives the bytes AppendBatchSection gives.
+func TestFinishBatchInPlace(t *testing.T) {
+	recs := []Record{{Value: []byte("a")}, {Key: []byte("k"), Value: []byte("bb"), OffsetDelta: 1}}
+	section := AppendArrayLen(nil, len(recs))
+	for i := range recs {
+		section = AppendRecord(section, &recs[i])
+	}
+	h := BatchHeader{BaseOffset: 7, LastOffsetDelta: 1, FirstTimestamp: 5, MaxTimestamp: 9, ProducerID: -1, FirstSequence: -1}
+	want, err := AppendBatchSection(nil, &h, nil, section, CompressionNone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := append(make([]byte, BatchFileHeaderSize), section...)
+	FinishBatchInPlace(buf, &h)
+	if string(buf) != string(want) {
+		t.Fatalf("in place %x\nappended %x", buf, want)
+	}
+}

@@ -40,7 +40,9 @@ type Transform interface {
 	// Process transforms whole stored batches (as read from the log) into
 	// at most one output batch. next is the input offset after the last
 	// batch processed (sent as next_filter_offset); code carries a runtime
-	// error to send along with out. out is valid until the next call.
+	// error to send along with out. out stays valid through the next call
+	// that returns a batch, so it can be sent while the next one runs; the
+	// call after that one may reuse it.
 	Process(ctx context.Context, batches []byte) (out []byte, next int64, code protocol.ErrorCode)
 	// Produce transforms one produced batch into the batch to store, its
 	// records numbered from offset delta 0; nil when every record was
@@ -241,12 +243,9 @@ func (c *conn) awaitAck(st *stream, log *slog.Logger) (int64, bool) {
 func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes int, log *slog.Logger) {
 	iso := storage.Isolation(st.req.Isolation)
 	runAhead := tr.Stateless()
-	pending := false       // a frame was sent and its acknowledgement is due
-	var ahead <-chan chunk // the chunk being read ahead, if any
-	var (
-		inflight chan error // the frame being written, if any
-		sending  []byte     // its records (reused once it is written)
-	)
+	pending := false        // a frame was sent and its acknowledgement is due
+	var ahead <-chan chunk  // the chunk being read ahead, if any
+	var inflight chan error // the frame being written, if any
 	wait := func() error {
 		if inflight == nil {
 			return nil
@@ -311,6 +310,10 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 			pending = false
 			if off != offset {
 				offset = off // the client went elsewhere: run again from there
+				if err := wait(); err != nil {
+					log.Debug("stream write failed", "err", err)
+					return
+				} // (the next run may reuse the buffer of the frame in flight)
 				continue
 			}
 		}
@@ -339,12 +342,11 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 			}
 			return
 		}
-		// The frame is written while the chain runs on what follows: a
-		// copy of out (the chain reuses it; the previous frame is written,
-		// so its copy is free), and the connection's write lock taken
+		// The frame is written while the chain runs on what follows (out
+		// stays valid through that next call; the write is waited for
+		// before the one after), with the connection's write lock taken
 		// here, so anything this stream sends later goes after.
-		sending = append(sending[:0], out...)
-		buf := sending
+		buf := out
 		c.wmu.Lock()
 		inflight = make(chan error, 1)
 		go func(resp protocol.StreamFetchResponse, done chan<- error) {

@@ -302,8 +302,16 @@ type transform struct {
 	chain    *smartengine.Chain
 	maxBytes int
 	in       []byte // decompressed input scratch
-	section  []byte // output records scratch
-	enc      []byte // the output batch Process returned last
+	section  []byte // Produce's output records scratch
+	// Process builds its output batch in out[turn]: header room, then the
+	// records section, finished in place when uncompressed (enc holds a
+	// compressed one). The buffers alternate after each call that returns
+	// a batch, so that a batch stays valid while the next is computed (the
+	// stream sends one meanwhile).
+	out      [2][]byte
+	enc      [2][]byte
+	turn     int
+	returned bool // the last call returned a batch, from out[turn]
 	// stateless: no aggregate in the chain (see spu.Transform.Stateless)
 	stateless bool
 }
@@ -318,7 +326,8 @@ func (t *transform) Close() { _ = t.chain.Close(context.Background()) }
 func (t *transform) MemoryBytes() uint64 { return t.chain.MemoryBytes() }
 
 // Process runs stored batches through the chain into one batch (see the
-// package doc). The returned batch is a fresh slice.
+// package doc). The returned batch stays valid through the next call that
+// returns a batch; the call after that one may reuse it.
 func (t *transform) Process(ctx context.Context, batches []byte) ([]byte, int64, protocol.ErrorCode) {
 	var (
 		b       outBatch
@@ -326,11 +335,14 @@ func (t *transform) Process(ctx context.Context, batches []byte) ([]byte, int64,
 		code    protocol.ErrorCode
 		started bool
 	)
-	t.section = protocol.AppendUint32(t.section[:0], 0)
-	b.section = t.section
+	if t.returned {
+		t.turn ^= 1
+	}
+	t.returned = false
+	b.section = append(t.out[t.turn][:0], make([]byte, protocol.BatchFileHeaderSize+4)...)
 	it := protocol.NewBatchIterator(batches)
 	for it.Next() {
-		if t.maxBytes > 0 && b.count > 0 && len(b.section) >= t.maxBytes {
+		if t.maxBytes > 0 && b.count > 0 && len(b.section)-protocol.BatchFileHeaderSize >= t.maxBytes {
 			break
 		}
 		raw, h := it.Batch(), *it.Header()
@@ -374,12 +386,15 @@ func (t *transform) Process(ctx context.Context, batches []byte) ([]byte, int64,
 	if err := it.Err(); err != nil && code.IsOK() {
 		code = protocol.NewErrorMessage(protocol.Other, "SmartModule err read batches: "+err.Error())
 	}
-	t.section = b.section
+	t.out[t.turn] = b.section
 	if !started || b.count == 0 {
 		return nil, next, code
 	}
-	out, err := b.encode(t.enc[:0], next)
-	t.enc = out[:0]
+	out, err := b.encode(t.enc[t.turn][:0], next)
+	if b.hdr.Codec() != protocol.CompressionNone {
+		t.enc[t.turn] = out[:0]
+	}
+	t.returned = true
 	if err != nil && code.IsOK() {
 		code = protocol.NewErrorMessage(protocol.Other, "SmartModule err "+err.Error())
 	}
@@ -549,7 +564,7 @@ func recordCount(section []byte) int {
 // outBatch accumulates the output batch of one Process call.
 type outBatch struct {
 	hdr     protocol.BatchHeader
-	section []byte // u32 count (patched at the end) + records
+	section []byte // room for the batch header, u32 count (patched at the end), records
 	count   int
 }
 
@@ -597,10 +612,17 @@ func (b *outBatch) add(h *protocol.BatchHeader, records []byte) error {
 }
 
 // encode finishes the batch: the count, last_offset_delta spanning the
-// processed input (up to next), the input's compression.
+// processed input (up to next), the input's compression. b.section starts
+// with room for the batch header; uncompressed, the batch is finished
+// there and returned, else it is compressed into dst.
 func (b *outBatch) encode(dst []byte, next int64) ([]byte, error) {
-	binary.BigEndian.PutUint32(b.section, uint32(b.count))
+	section := b.section[protocol.BatchFileHeaderSize:]
+	binary.BigEndian.PutUint32(section, uint32(b.count))
 	h := b.hdr
 	h.LastOffsetDelta = int32(next - 1 - h.BaseOffset)
-	return protocol.AppendBatchSection(dst, &h, nil, b.section, h.Codec())
+	if h.Codec() == protocol.CompressionNone {
+		protocol.FinishBatchInPlace(b.section, &h)
+		return b.section, nil
+	}
+	return protocol.AppendBatchSection(dst, &h, nil, section, h.Codec())
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gofluvio/fluvio/cluster/clustertest"
 	"github.com/gofluvio/fluvio/cluster/protocol"
 	"github.com/gofluvio/fluvio/cluster/smartengine"
+	"github.com/gofluvio/fluvio/cluster/spu"
 	"github.com/gofluvio/fluvio/cluster/spu/smartmodules"
 	"github.com/gofluvio/fluvio/internal/fixtures"
 )
@@ -551,4 +552,52 @@ func TestFilteredStreamOverManyReads(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "late-a", string(r.Value))
 	require.Equal(t, int64(301), r.Offset)
+}
+
+// A transform's output batch stays valid through the next call that
+// returns a batch (the SPU sends one while the chain computes the next),
+// whatever calls returning nothing come between.
+func TestTransformOutputStaysValidWhileTheNextIsComputed(t *testing.T) {
+	ctx := context.Background()
+	eng := smartmodules.New(smartengine.Config{})
+	defer eng.Close()
+	tr, code := eng.NewTransform(ctx, nil, spu.TransformRequest{Version: 23,
+		SmartModules: []protocol.SmartModuleInvocation{adHoc(t, fixture(t, "filter-on-a.wasm"), filterKind, nil)}})
+	require.True(t, code.IsOK(), "%v", code.Err())
+	defer tr.Close()
+	batch := func(vals ...string) []byte {
+		var recs []protocol.Record
+		for _, v := range vals {
+			recs = append(recs, protocol.Record{Value: []byte(v)})
+		}
+		b := protocol.NewBatch(1000, recs)
+		enc, err := protocol.AppendBatch(nil, &b, protocol.CompressionNone)
+		require.NoError(t, err)
+		return enc
+	}
+	process := func(b []byte) []byte {
+		out, _, code := tr.Process(ctx, b)
+		require.True(t, code.IsOK(), "%v", code.Err())
+		return out
+	}
+	valuesOf := func(out []byte) []string {
+		var vs []string
+		it := protocol.NewBatchIterator(out)
+		for it.Next() {
+			require.NoError(t, protocol.ForEachRecord(it.Batch(), func(_, _ int64, r *protocol.Record) error {
+				vs = append(vs, string(r.Value))
+				return nil
+			}))
+		}
+		require.NoError(t, it.Err())
+		return vs
+	}
+	first := process(batch("apple", "fig"))
+	second := process(batch("banana", "kiwi", "grape"))
+	require.Equal(t, []string{"apple"}, valuesOf(first), "first, after the second was computed")
+	require.Nil(t, process(batch("fig", "plum")), "nothing passes")
+	require.Nil(t, process(batch("lime")), "nothing passes")
+	third := process(batch("avocado"))
+	require.Equal(t, []string{"banana", "grape"}, valuesOf(second), "second, after the third was computed")
+	require.Equal(t, []string{"avocado"}, valuesOf(third))
 }
