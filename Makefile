@@ -80,3 +80,13 @@ bench-fvm:
 .PHONY: bench-cli
 bench-cli:
 	$(GO) test -run '^$$' -bench BenchmarkCLI -benchtime 3x ./cli/e2e/
+
+# SmartModules (issue #4): engine-only records per CPU-second (accelerated
+# and as built), the Go SDK filter against the Rust one, consuming through
+# filter-on-a.wasm and the Go SDK filter as a share of plain consuming
+# (interleaved, medians), and memory per open stream.
+.PHONY: bench-smartmodules
+bench-smartmodules:
+	$(GO) test -run '^$$' -bench BenchmarkProcess -benchtime 1s ./cluster/smartengine
+	$(GO) test -run '^$$' -bench 'BenchmarkGoFilter|BenchmarkOpenGoChain' -benchtime 3s ./smartmodule/examples
+	$(GO) test -run '^$$' -bench 'BenchmarkConsumeRatio|BenchmarkStreamMemory' -benchtime 20x ./cluster/spu/smartmodules
