@@ -903,22 +903,36 @@ func encodeFastBody(grow int64) []byte {
 	return s
 }
 
+// scanWidth is how many bytes the scan helpers test per iteration: four
+// 16-byte loads, the highest first, so that wazero checks the bounds of
+// the first only (it knows the others lie below).
+const scanWidth = 64
+
 // memchrFastBody: memchrFast(base, i, limit, c) → i'. It performs the
 // iterations of a memchr word loop (memchrLoopPattern) that would neither
 // find byte c nor be the loop's last: while the 8 bytes at base+i hold no
-// c and i+8 <= limit, i += 8; 32 bytes at a time with SIMD while it can.
-// Reads only bytes the loop would read. Locals: 4 splat of c.
+// c and i+8 <= limit, i += 8; scanWidth bytes at a time with SIMD while
+// it can. Reads only bytes the loop would read. Locals: 4 splat of c, 5
+// address.
 func memchrFastBody() []byte {
-	const base, i, limit, c, nv = 0, 1, 2, 3, 4
-	s := asm{1, 1, valV128}
+	const base, i, limit, c, nv, a = 0, 1, 2, 3, 4, 5
+	s := asm{2, 1, valV128, 1, valI32}
 	s = s.get(c).simd(simdI8x16Splat).set(nv)
-	// 32 bytes while i+32 <= limit
-	s = s.op(opBlock, blockTypeNil).get(limit).i32(32).op(opI32LtU, opBrIf, 0)
-	s = s.op(opLoop, blockTypeNil).get(i).get(limit).i32(32).op(opI32Sub, opI32GtU, opBrIf, 1)
-	s = s.get(base).get(i).op(opI32Add).simdMem(simdLoad, 0, 0).get(nv).simd(simdI8x16Eq)
-	s = s.get(base).get(i).op(opI32Add).simdMem(simdLoad, 0, 16).get(nv).simd(simdI8x16Eq)
-	s = s.simd(simdOr).simd(simdAnyTrue).op(opBrIf, 1)
-	s = s.get(i).i32(32).op(opI32Add).set(i).op(opBr, 0, opEnd, opEnd)
+	// scanWidth bytes while i+scanWidth <= limit
+	s = s.op(opBlock, blockTypeNil).get(limit).i32(scanWidth).op(opI32LtU, opBrIf, 0)
+	s = s.op(opLoop, blockTypeNil).get(i).get(limit).i32(scanWidth).op(opI32Sub, opI32GtU, opBrIf, 1)
+	s = s.get(base).get(i).op(opI32Add).tee(a)
+	for k, off := range []uint64{48, 32, 16, 0} {
+		if k > 0 {
+			s = s.get(a)
+		}
+		s = s.simdMem(simdLoad, 0, off).get(nv).simd(simdI8x16Eq)
+		if k > 0 {
+			s = s.simd(simdOr)
+		}
+	}
+	s = s.simd(simdAnyTrue).op(opBrIf, 1)
+	s = s.get(i).i32(scanWidth).op(opI32Add).set(i).op(opBr, 0, opEnd, opEnd)
 	// then 8 bytes while i+8 <= limit
 	s = s.op(opBlock, blockTypeNil).get(limit).i32(8).op(opI32LtU, opBrIf, 0)
 	s = s.op(opLoop, blockTypeNil).get(i).get(limit).i32(8).op(opI32Sub, opI32GtU, opBrIf, 1)
@@ -931,17 +945,26 @@ func memchrFastBody() []byte {
 // asciiFastBody: asciiFast(p, i, lim) → i'. It performs the iterations of
 // an ASCII word loop (asciiLoopPattern) that would neither meet a byte >=
 // 0x80 nor be the loop's last: while the 8 bytes at p+i are ASCII and
-// i+8 < lim, i += 8; 32 bytes at a time with SIMD while it can.
+// i+8 < lim, i += 8; scanWidth bytes at a time with SIMD while it can.
+// Locals: 3 address.
 func asciiFastBody() []byte {
-	const p, i, lim = 0, 1, 2
-	s := asm{0}
-	// 32 bytes while i+32 < lim
-	s = s.op(opBlock, blockTypeNil).get(lim).i32(32).op(opI32LeU, opBrIf, 0)
-	s = s.op(opLoop, blockTypeNil).get(i).get(lim).i32(32).op(opI32Sub, opI32GeU, opBrIf, 1)
-	s = s.get(p).get(i).op(opI32Add).simdMem(simdLoad, 0, 0)
-	s = s.get(p).get(i).op(opI32Add).simdMem(simdLoad, 0, 16)
-	s = s.simd(simdOr).simd(simdI8x16Mask).op(opBrIf, 1)
-	s = s.get(i).i32(32).op(opI32Add).set(i).op(opBr, 0, opEnd, opEnd)
+	const p, i, lim, a = 0, 1, 2, 3
+	s := asm{1, 1, valI32}
+	// scanWidth bytes while i+scanWidth < lim
+	s = s.op(opBlock, blockTypeNil).get(lim).i32(scanWidth).op(opI32LeU, opBrIf, 0)
+	s = s.op(opLoop, blockTypeNil).get(i).get(lim).i32(scanWidth).op(opI32Sub, opI32GeU, opBrIf, 1)
+	s = s.get(p).get(i).op(opI32Add).tee(a)
+	for k, off := range []uint64{48, 32, 16, 0} {
+		if k > 0 {
+			s = s.get(a)
+		}
+		s = s.simdMem(simdLoad, 0, off)
+		if k > 0 {
+			s = s.simd(simdOr)
+		}
+	}
+	s = s.simd(simdI8x16Mask).op(opBrIf, 1)
+	s = s.get(i).i32(scanWidth).op(opI32Add).set(i).op(opBr, 0, opEnd, opEnd)
 	// then 8 bytes while i+8 < lim
 	s = s.op(opBlock, blockTypeNil).get(lim).i32(8).op(opI32LeU, opBrIf, 0)
 	s = s.op(opLoop, blockTypeNil).get(i).get(lim).i32(8).op(opI32Sub, opI32GeU, opBrIf, 1)
