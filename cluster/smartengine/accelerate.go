@@ -975,9 +975,9 @@ func asciiFastBody() []byte {
 
 // indexByteBody gives Go's memchr (memchr(s, c, n) → address of the first
 // c in [s, s+n), or 0) a SIMD fast path: body is the function's own
-// (instrumented) body with, before its code, a search 16 bytes at a time
-// that returns the same result for any c below 256, the only ones Go
-// passes. For other c the original code runs. Two locals are added: a
+// (instrumented) body with, before its code, a search (scanWidth bytes at
+// a time, then 16, then 1) that returns the same result for any c below
+// 256, the only ones Go passes. For other c the original code runs. Two locals are added: a
 // v128 (splat of c) and an i32 (match mask).
 func indexByteBody(body []byte) ([]byte, error) {
 	const params = 3
@@ -1001,6 +1001,18 @@ func indexByteBody(body []byte) ([]byte, error) {
 	s := asm(out)
 	s = s.op(opBlock, blockTypeNil).get(c).i32(255).op(opI32GtU, opBrIf, 0)
 	s = s.get(c).simd(simdI8x16Splat).set(nv)
+	// scanWidth bytes at a time while none is c (the 16-byte loop then
+	// finds which)
+	s = s.op(opBlock, blockTypeNil, opLoop, blockTypeNil).get(n).i32(scanWidth).op(opI32LtU, opBrIf, 1)
+	for k, off := range []uint64{48, 32, 16, 0} {
+		s = s.get(s0).simdMem(simdLoad, 0, off).get(nv).simd(simdI8x16Eq)
+		if k > 0 {
+			s = s.simd(simdOr)
+		}
+	}
+	s = s.simd(simdAnyTrue).op(opBrIf, 1)
+	s = s.get(s0).i32(scanWidth).op(opI32Add).set(s0).get(n).i32(scanWidth).op(opI32Sub).set(n)
+	s = s.op(opBr, 0, opEnd, opEnd)
 	s = s.op(opBlock, blockTypeNil, opLoop, blockTypeNil).get(n).i32(16).op(opI32LtU, opBrIf, 1)
 	s = s.get(s0).simdMem(simdLoad, 0, 0).get(nv).simd(simdI8x16Eq).simd(simdI8x16Mask)
 	s = s.tee(m).op(opIf, blockTypeNil).get(s0).get(m).op(opI32Ctz, opI32Add, opReturn, opEnd)
