@@ -529,34 +529,12 @@ local.get $i
 i32.add
 local.tee $w
 i32.load _ 0
-local.tee $x
-i32.const -1
-i32.xor
-local.get $x
-i32.const $needle
-i32.xor
-i32.const -16843009
-i32.add
-i32.and
-i32.const -2139062144
-i32.and
-br_if $exit1
+` + hasNeedlePattern + `br_if $exit1
 local.get $w
 i32.const 4
 i32.add
 i32.load _ 0
-local.tee $x
-i32.const -1
-i32.xor
-local.get $x
-i32.const $needle
-i32.xor
-i32.const -16843009
-i32.add
-i32.and
-i32.const -2139062144
-i32.and
-br_if $exit2
+` + hasNeedlePattern + `br_if $exit2
 local.get $i
 i32.const 8
 i32.add
@@ -565,6 +543,21 @@ local.get $limit
 i32.le_u
 br_if 0
 end`)
+
+// hasNeedlePattern: whether the word on the stack (kept in $x) has a byte
+// equal to the one repeated in $needle, as memchr tests it.
+const hasNeedlePattern = `local.tee $x
+i32.const -1
+i32.xor
+local.get $x
+i32.const $needle
+i32.xor
+i32.const -16843009
+i32.add
+i32.and
+i32.const -2139062144
+i32.and
+`
 
 // asciiLoopPattern: the ASCII fast path of core's UTF-8 validation
 // (str::from_utf8): a loop body leaving on a byte >= 0x80 in the two words
@@ -908,6 +901,20 @@ func encodeFastBody(grow int64) []byte {
 // the first only (it knows the others lie below).
 const scanWidth = 64
 
+// wideScan pushes the OR of test applied to each 16 bytes of the
+// scanWidth bytes at the address in local a, loaded highest first.
+func (s asm) wideScan(a uint64, test func(asm) asm) asm {
+	for off := uint64(scanWidth - 16); ; off -= 16 {
+		s = test(s.get(a).simdMem(simdLoad, 0, off))
+		if off < scanWidth-16 {
+			s = s.simd(simdOr)
+		}
+		if off == 0 {
+			return s
+		}
+	}
+}
+
 // memchrFastBody: memchrFast(base, i, limit, c) → i'. It performs the
 // iterations of a memchr word loop (memchrLoopPattern) that would neither
 // find byte c nor be the loop's last: while the 8 bytes at base+i hold no
@@ -921,17 +928,8 @@ func memchrFastBody() []byte {
 	// scanWidth bytes while i+scanWidth <= limit
 	s = s.op(opBlock, blockTypeNil).get(limit).i32(scanWidth).op(opI32LtU, opBrIf, 0)
 	s = s.op(opLoop, blockTypeNil).get(i).get(limit).i32(scanWidth).op(opI32Sub, opI32GtU, opBrIf, 1)
-	s = s.get(base).get(i).op(opI32Add).tee(a)
-	for k, off := range []uint64{48, 32, 16, 0} {
-		if k > 0 {
-			s = s.get(a)
-		}
-		s = s.simdMem(simdLoad, 0, off).get(nv).simd(simdI8x16Eq)
-		if k > 0 {
-			s = s.simd(simdOr)
-		}
-	}
-	s = s.simd(simdAnyTrue).op(opBrIf, 1)
+	s = s.get(base).get(i).op(opI32Add).set(a)
+	s = s.wideScan(a, func(s asm) asm { return s.get(nv).simd(simdI8x16Eq) }).simd(simdAnyTrue).op(opBrIf, 1)
 	s = s.get(i).i32(scanWidth).op(opI32Add).set(i).op(opBr, 0, opEnd, opEnd)
 	// then 8 bytes while i+8 <= limit
 	s = s.op(opBlock, blockTypeNil).get(limit).i32(8).op(opI32LtU, opBrIf, 0)
@@ -953,17 +951,8 @@ func asciiFastBody() []byte {
 	// scanWidth bytes while i+scanWidth < lim
 	s = s.op(opBlock, blockTypeNil).get(lim).i32(scanWidth).op(opI32LeU, opBrIf, 0)
 	s = s.op(opLoop, blockTypeNil).get(i).get(lim).i32(scanWidth).op(opI32Sub, opI32GeU, opBrIf, 1)
-	s = s.get(p).get(i).op(opI32Add).tee(a)
-	for k, off := range []uint64{48, 32, 16, 0} {
-		if k > 0 {
-			s = s.get(a)
-		}
-		s = s.simdMem(simdLoad, 0, off)
-		if k > 0 {
-			s = s.simd(simdOr)
-		}
-	}
-	s = s.simd(simdI8x16Mask).op(opBrIf, 1)
+	s = s.get(p).get(i).op(opI32Add).set(a)
+	s = s.wideScan(a, func(s asm) asm { return s }).simd(simdI8x16Mask).op(opBrIf, 1)
 	s = s.get(i).i32(scanWidth).op(opI32Add).set(i).op(opBr, 0, opEnd, opEnd)
 	// then 8 bytes while i+8 < lim
 	s = s.op(opBlock, blockTypeNil).get(lim).i32(8).op(opI32LeU, opBrIf, 0)
@@ -977,13 +966,14 @@ func asciiFastBody() []byte {
 // c in [s, s+n), or 0) a SIMD fast path: body is the function's own
 // (instrumented) body with, before its code, a search (scanWidth bytes at
 // a time, then 16, then 1) that returns the same result for any c below
-// 256, the only ones Go passes. For other c the original code runs. Two locals are added: a
-// v128 (splat of c) and an i32 (match mask).
+// 256, the only ones Go passes. For other c the original code runs. Two
+// locals are added: a v128 (splat of c) and an i32 (match mask).
 func indexByteBody(body []byte) ([]byte, error) {
 	const params = 3
 	const s0, c, n = 0, 1, 2
 	r := &wreader{b: body}
 	groups := r.u32()
+	groupsStart := r.off
 	locals := uint64(params)
 	for i := uint32(0); i < groups && r.err == nil; i++ {
 		locals += uint64(r.u32())
@@ -994,9 +984,7 @@ func indexByteBody(body []byte) ([]byte, error) {
 	}
 	nv, m := locals, locals+1
 	out := binary.AppendUvarint(nil, uint64(groups)+2)
-	first := &wreader{b: body}
-	first.u32()
-	out = append(out, body[first.off:r.off]...)
+	out = append(out, body[groupsStart:r.off]...)
 	out = append(out, 1, valV128, 1, valI32)
 	s := asm(out)
 	s = s.op(opBlock, blockTypeNil).get(c).i32(255).op(opI32GtU, opBrIf, 0)
@@ -1004,13 +992,7 @@ func indexByteBody(body []byte) ([]byte, error) {
 	// scanWidth bytes at a time while none is c (the 16-byte loop then
 	// finds which)
 	s = s.op(opBlock, blockTypeNil, opLoop, blockTypeNil).get(n).i32(scanWidth).op(opI32LtU, opBrIf, 1)
-	for k, off := range []uint64{48, 32, 16, 0} {
-		s = s.get(s0).simdMem(simdLoad, 0, off).get(nv).simd(simdI8x16Eq)
-		if k > 0 {
-			s = s.simd(simdOr)
-		}
-	}
-	s = s.simd(simdAnyTrue).op(opBrIf, 1)
+	s = s.wideScan(s0, func(s asm) asm { return s.get(nv).simd(simdI8x16Eq) }).simd(simdAnyTrue).op(opBrIf, 1)
 	s = s.get(s0).i32(scanWidth).op(opI32Add).set(s0).get(n).i32(scanWidth).op(opI32Sub).set(n)
 	s = s.op(opBr, 0, opEnd, opEnd)
 	s = s.op(opBlock, blockTypeNil, opLoop, blockTypeNil).get(n).i32(16).op(opI32LtU, opBrIf, 1)
