@@ -125,42 +125,51 @@ func randomText(r *rand.Rand, _ int) string {
 // their guards can be checked on states the real modules never reach.
 func helperModule(t *testing.T) (api.Module, api.Memory) {
 	t.Helper()
-	ctx := context.Background()
 	a := &accel{}
 	a.setHelperIndices(0)
 	a.grow = int64(len(helperTypeOf)) // reserveModel, after the helpers
-	types, err := appendVec([]byte{0}, append(helperTypes, []byte{0x60, 3, valI32, valI32, valI32, 0})...)
-	require.NoError(t, err)
-	var idx [][]byte
+	funcTypes := make([]byte, 0, len(helperTypeOf)+1)
 	for _, ti := range helperTypeOf {
-		idx = append(idx, []byte{byte(ti)})
+		funcTypes = append(funcTypes, byte(ti))
 	}
-	idx = append(idx, []byte{byte(len(helperTypes))})
-	funcs, err := appendVec([]byte{0}, idx...)
+	funcTypes = append(funcTypes, byte(len(helperTypes)))
+	m := bareModule(t, append(helperTypes, []byte{0x60, 3, valI32, valI32, valI32, 0}), funcTypes,
+		append(a.helperBodies(), reserveModel()),
+		map[string]uint32{"decode": a.decodeFast, "encode": a.encodeFast, "memchr": a.memchrFast, "ascii": a.asciiFast})
+	return m, m.Memory()
+}
+
+// bareModule instantiates hand-made functions (types, each function's
+// type index, bodies with their locals) with one memory of 1 page,
+// exported as "memory", and the functions named in exports.
+func bareModule(t *testing.T, types [][]byte, funcTypes []byte, bodies [][]byte, exports map[string]uint32) api.Module {
+	t.Helper()
+	ctx := context.Background()
+	typeSec, err := appendVec([]byte{0}, types...)
 	require.NoError(t, err)
-	var bodies [][]byte
-	for _, b := range append(a.helperBodies(), reserveModel()) {
-		bodies = append(bodies, append(binary.AppendUvarint(nil, uint64(len(b))), b...))
+	funcSec := append(uleb(nil, uint32(len(funcTypes))), funcTypes...)
+	var sized [][]byte
+	for _, b := range bodies {
+		sized = append(sized, append(binary.AppendUvarint(nil, uint64(len(b))), b...))
 	}
-	code, err := appendVec([]byte{0}, bodies...)
+	codeSec, err := appendVec([]byte{0}, sized...)
 	require.NoError(t, err)
-	exports := []byte{5}
-	exports = append(wasmName(exports, "decode"), extFunc, 0)
-	exports = append(wasmName(exports, "encode"), extFunc, 1)
-	exports = append(wasmName(exports, "memchr"), extFunc, byte(a.memchrFast))
-	exports = append(wasmName(exports, "ascii"), extFunc, byte(a.asciiFast))
-	exports = append(wasmName(exports, "memory"), extMemory, 0)
+	exportSec := uleb(nil, uint32(len(exports)+1))
+	for name, fn := range exports {
+		exportSec = uleb(append(wasmName(exportSec, name), extFunc), fn)
+	}
+	exportSec = append(wasmName(exportSec, "memory"), extMemory, 0)
 	wasm := []byte("\x00asm\x01\x00\x00\x00")
-	wasm = wasmSection(wasm, secType, types)
-	wasm = wasmSection(wasm, secFunction, funcs)
+	wasm = wasmSection(wasm, secType, typeSec)
+	wasm = wasmSection(wasm, secFunction, funcSec)
 	wasm = wasmSection(wasm, 5, []byte{1, 0, 1}) // one memory of 1 page
-	wasm = wasmSection(wasm, secExport, exports)
-	wasm = wasmSection(wasm, secCode, code)
+	wasm = wasmSection(wasm, secExport, exportSec)
+	wasm = wasmSection(wasm, secCode, codeSec)
 	rt := wazero.NewRuntime(ctx)
 	t.Cleanup(func() { _ = rt.Close(ctx) })
 	m, err := rt.Instantiate(ctx, wasm)
 	require.NoError(t, err)
-	return m, m.Memory()
+	return m
 }
 
 // reserveModel is RawVec's reserve(vec, len, additional) for the helper
@@ -449,26 +458,8 @@ func TestIndexByteFastPath(t *testing.T) {
 	orig = orig.get(3).op(opEnd)
 	fast, err := indexByteBody(orig)
 	require.NoError(t, err)
-	var code [][]byte
-	for _, b := range [][]byte{orig, fast} {
-		code = append(code, append(binary.AppendUvarint(nil, uint64(len(b))), b...))
-	}
-	codeSec, err := appendVec([]byte{0}, code...)
-	require.NoError(t, err)
-	exports := []byte{3}
-	exports = append(wasmName(exports, "orig"), extFunc, 0)
-	exports = append(wasmName(exports, "fast"), extFunc, 1)
-	exports = append(wasmName(exports, "memory"), extMemory, 0)
-	wasm := []byte("\x00asm\x01\x00\x00\x00")
-	wasm = wasmSection(wasm, secType, []byte{1, 0x60, 3, valI32, valI32, valI32, 1, valI32})
-	wasm = wasmSection(wasm, secFunction, []byte{2, 0, 0})
-	wasm = wasmSection(wasm, 5, []byte{1, 0, 1})
-	wasm = wasmSection(wasm, secExport, exports)
-	wasm = wasmSection(wasm, secCode, codeSec)
-	rt := wazero.NewRuntime(ctx)
-	defer func() { _ = rt.Close(ctx) }()
-	m, err := rt.Instantiate(ctx, wasm)
-	require.NoError(t, err)
+	m := bareModule(t, [][]byte{{0x60, 3, valI32, valI32, valI32, 1, valI32}}, []byte{0, 0},
+		[][]byte{orig, fast}, map[string]uint32{"orig": 0, "fast": 1})
 
 	r := rand.New(rand.NewPCG(3, 3))
 	data := scanMemory(r)
