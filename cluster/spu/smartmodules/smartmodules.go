@@ -339,7 +339,7 @@ func (t *transform) Process(ctx context.Context, batches []byte) ([]byte, int64,
 		t.turn ^= 1
 	}
 	t.returned = false
-	b.section = append(t.out[t.turn][:0], make([]byte, protocol.BatchFileHeaderSize+4)...)
+	b.section = append(t.out[t.turn][:0], outPrefix[:]...)
 	it := protocol.NewBatchIterator(batches)
 	for it.Next() {
 		if t.maxBytes > 0 && b.count > 0 && len(b.section)-protocol.BatchFileHeaderSize >= t.maxBytes {
@@ -492,14 +492,11 @@ func checkRecords(section []byte) (int, error) {
 // the reverse; checkRecords then decodes for the verdict and the error.
 func scanRecords(b []byte, n int) bool {
 	for range n {
-		l, k := scanVarint(b)
-		if k == 0 || l < 0 || l > int64(len(b)-k) {
+		body, rest, ok := scanVarintBytes(b)
+		if !ok || !scanRecordBody(body) {
 			return false
 		}
-		if !scanRecordBody(b[k : k+int(l)]) {
-			return false
-		}
-		b = b[k+int(l):]
+		b = rest
 	}
 	return len(b) == 0
 }
@@ -523,18 +520,26 @@ func scanRecordBody(b []byte) bool {
 	}
 	hasKey := b[0] == 1
 	b = b[1:]
-	for i := 0; i < 2; i++ {
-		if i == 0 && !hasKey {
-			continue
-		}
-		l, k := scanVarint(b)
-		if k == 0 || l < 0 || l > int64(len(b)-k) {
+	ok := true
+	if hasKey {
+		if _, b, ok = scanVarintBytes(b); !ok {
 			return false
 		}
-		b = b[k+int(l):]
+	}
+	if _, b, ok = scanVarintBytes(b); !ok {
+		return false
 	}
 	_, k := scanVarint(b)
 	return k != 0 && k == len(b)
+}
+
+// scanVarintBytes splits a varint length and that many bytes off b.
+func scanVarintBytes(b []byte) (field, rest []byte, ok bool) {
+	l, k := scanVarint(b)
+	if k == 0 || l < 0 || l > int64(len(b)-k) {
+		return nil, nil, false
+	}
+	return b[k : k+int(l)], b[k+int(l):], true
 }
 
 // scanVarint decodes a zigzag varint at the start of b: its value and
@@ -560,6 +565,10 @@ func recordCount(section []byte) int {
 	}
 	return int(binary.BigEndian.Uint32(section))
 }
+
+// outPrefix starts every output batch: room for the batch header, then
+// the record count (both written by outBatch.encode).
+var outPrefix [protocol.BatchFileHeaderSize + 4]byte
 
 // outBatch accumulates the output batch of one Process call.
 type outBatch struct {
