@@ -46,13 +46,7 @@ func BenchmarkConsume(b *testing.B) {
 	c := start(b, clustertest.Options{})
 	ctx := context.Background()
 	const size = 1024
-	require.NoError(b, c.c.Admin().CreateTopic(ctx, "bench", client.TopicOptions{Partitions: 1}))
-	p, err := c.c.Producer(ctx, "bench", client.ProducerConfig{BatchSize: 64 << 10})
-	require.NoError(b, err)
-	for _, v := range benchValues(benchRecords, size) {
-		require.NoError(b, p.Send(ctx, nil, v))
-	}
-	require.NoError(b, p.Flush(ctx))
+	benchTopic(b, c, "bench", benchRecords)
 
 	cases := []struct {
 		name string
@@ -132,18 +126,11 @@ func BenchmarkConsume(b *testing.B) {
 // records=100000 is closer to a long-running consumer.
 func BenchmarkConsumeRatio(b *testing.B) {
 	c := start(b, clustertest.Options{})
-	ctx := context.Background()
 	rust := []protocol.SmartModuleInvocation{adHoc(b, fixture(b, "filter-on-a.wasm"), filterKind, nil)}
 	goSDK := []protocol.SmartModuleInvocation{adHoc(b, goExample(b, "filter"), filterKind, nil)}
 	for _, records := range []int{benchRecords, 5 * benchRecords} {
 		topic := fmt.Sprintf("ratio-%d", records)
-		require.NoError(b, c.c.Admin().CreateTopic(ctx, topic, client.TopicOptions{Partitions: 1}))
-		p, err := c.c.Producer(ctx, topic, client.ProducerConfig{BatchSize: 64 << 10})
-		require.NoError(b, err)
-		for _, v := range benchValues(records, 1024) {
-			require.NoError(b, p.Send(ctx, nil, v))
-		}
-		require.NoError(b, p.Flush(ctx))
+		benchTopic(b, c, topic, records)
 		b.Run(fmt.Sprintf("records=%d", records), func(b *testing.B) {
 			consumeTopic(b, c, topic, rust, records/2) // compile and warm up outside the timing
 			consumeTopic(b, c, topic, goSDK, records/2)
@@ -172,6 +159,19 @@ func BenchmarkConsumeRatio(b *testing.B) {
 			b.ReportMetric(median(goRatios), "go-sdk-filter-%plain")
 		})
 	}
+}
+
+// benchTopic creates a one-partition topic holding n benchValues of 1 KiB,
+// produced in batches of about 64 KiB.
+func benchTopic(b *testing.B, c *cluster, topic string, n int) {
+	ctx := context.Background()
+	require.NoError(b, c.c.Admin().CreateTopic(ctx, topic, client.TopicOptions{Partitions: 1}))
+	p, err := c.c.Producer(ctx, topic, client.ProducerConfig{BatchSize: 64 << 10})
+	require.NoError(b, err)
+	for _, v := range benchValues(n, 1024) {
+		require.NoError(b, p.Send(ctx, nil, v))
+	}
+	require.NoError(b, p.Flush(ctx))
 }
 
 // benchBatches encodes values into batches of about batchSize bytes, as a
@@ -234,13 +234,7 @@ func consumeTopic(b *testing.B, c *cluster, topic string, invs []protocol.SmartM
 func BenchmarkStreamMemory(b *testing.B) {
 	c := start(b, clustertest.Options{})
 	ctx := context.Background()
-	require.NoError(b, c.c.Admin().CreateTopic(ctx, "mem", client.TopicOptions{Partitions: 1}))
-	p, err := c.c.Producer(ctx, "mem")
-	require.NoError(b, err)
-	for _, v := range benchValues(100, 1024) {
-		require.NoError(b, p.Send(ctx, nil, v))
-	}
-	require.NoError(b, p.Flush(ctx))
+	benchTopic(b, c, "mem", 100)
 	modules := []struct {
 		name string
 		wasm func() []byte
