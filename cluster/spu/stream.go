@@ -287,19 +287,19 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 				continue
 			}
 			var err error
-			ch, err = readChunk(sl, st.in, offset, iso)
+			ch, err = readChunk(sl, st.in, offset)
 			if err != nil {
 				log.Warn("stream read failed", "err", err)
 				c.sendError(st.corr, st.version, st.req, st.id, st.rep, protocol.NewError(protocol.StorageError))
 				return
 			}
 		}
-		in, offs, tail := ch.in, ch.offs, ch.tail
+		in, offs, tail := ch.in, ch.offs, ch.tail(iso)
 		// The buffers swap: the chain reads in while the next chunk, if
 		// any is there already, is read into the other.
 		st.in, st.in2 = st.in2, in[:0]
 		if ch.next < tail {
-			ahead = c.readAhead(st, ch.next, maxBytes, iso, st.in)
+			ahead = readAhead(st, ch.next, maxBytes, iso, st.in)
 		}
 		out, next, code := tr.Process(c.ctx, in)
 		if pending {
@@ -309,11 +309,13 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 			}
 			pending = false
 			if off != offset {
-				offset = off // the client went elsewhere: run again from there
+				// The client went elsewhere: run again from there, once the
+				// frame in flight is written (the next run may reuse its buffer).
+				offset = off
 				if err := wait(); err != nil {
 					log.Debug("stream write failed", "err", err)
 					return
-				} // (the next run may reuse the buffer of the frame in flight)
+				}
 				continue
 			}
 		}
@@ -346,11 +348,10 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 		// stays valid through that next call; the write is waited for
 		// before the one after), with the connection's write lock taken
 		// here, so anything this stream sends later goes after.
-		buf := out
 		c.wmu.Lock()
 		inflight = make(chan error, 1)
 		go func(resp protocol.StreamFetchResponse, done chan<- error) {
-			err := c.sendRecordsLocked(st, &resp, buf)
+			err := c.sendRecordsLocked(st, &resp, out)
 			c.wmu.Unlock()
 			done <- err
 		}(resp, inflight)
@@ -363,30 +364,33 @@ type chunk struct {
 	ok     bool
 	offset int64 // the offset asked for
 	in     []byte
-	next   int64 // the offset after the last batch
-	tail   int64 // the end of what the stream may read, when it was read
-	offs   storage.Offsets
+	next   int64           // the offset after the last batch
+	offs   storage.Offsets // the replica's, when it was read
+}
+
+// tail is the end of what a stream with isolation iso may read.
+func (ch *chunk) tail(iso storage.Isolation) int64 {
+	if iso == storage.ReadCommitted {
+		return ch.offs.HighWatermark
+	}
+	return ch.offs.LogEnd
 }
 
 // readChunk reads a slice into buf (see Slice.ReadInto) and closes it.
-func readChunk(sl *storage.Slice, buf []byte, offset int64, iso storage.Isolation) (chunk, error) {
+func readChunk(sl *storage.Slice, buf []byte, offset int64) (chunk, error) {
 	defer sl.Close()
 	in, err := sl.ReadInto(buf)
 	if err != nil {
 		return chunk{}, err
 	}
-	tail := sl.Offsets.LogEnd
-	if iso == storage.ReadCommitted {
-		tail = sl.Offsets.HighWatermark
-	}
-	return chunk{ok: true, offset: offset, in: in, next: sl.NextOffset, tail: tail, offs: sl.Offsets}, nil
+	return chunk{ok: true, offset: offset, in: in, next: sl.NextOffset, offs: sl.Offsets}, nil
 }
 
 // readAhead reads the chunk at offset into buf while the chain runs on the
 // current one: storage reads leave the stream's critical path. Whatever
 // goes wrong (retention, a closed log, nothing there) yields a chunk that
 // is not ok, and the stream reads as usual.
-func (c *conn) readAhead(st *stream, offset int64, maxBytes int, iso storage.Isolation, buf []byte) <-chan chunk {
+func readAhead(st *stream, offset int64, maxBytes int, iso storage.Isolation, buf []byte) <-chan chunk {
 	res := make(chan chunk, 1)
 	go func() {
 		sl, err := st.rep.log.Read(offset, maxBytes, iso)
@@ -397,10 +401,7 @@ func (c *conn) readAhead(st *stream, offset int64, maxBytes int, iso storage.Iso
 			res <- chunk{}
 			return
 		}
-		ch, err := readChunk(sl, buf, offset, iso)
-		if err != nil {
-			ch = chunk{}
-		}
+		ch, _ := readChunk(sl, buf, offset) // on error, not ok
 		res <- ch
 	}()
 	return res
