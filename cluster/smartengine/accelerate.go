@@ -57,7 +57,7 @@ import (
 
 // accelStats says what acceleration changed in a module.
 type accelStats struct {
-	MemFuncs    int // memcpy/memmove/memset bodies replaced, Go's memchr given a fast path
+	MemFuncs    int // memcpy/memmove/memset bodies replaced, Go's memchr and utf8.Valid given a fast path
 	DecodeLoops int // decode loops given the fast path
 	EncodeLoops int // encode loops given the fast path
 	ScanLoops   int // memchr and UTF-8 validation word loops given the fast path
@@ -110,6 +110,8 @@ const (
 	opI32Ctz       = 0x68
 	opI32GtS       = 0x4a
 	opI64Add       = 0x7c
+	opI64Sub       = 0x7d
+	opGlobalGet    = 0x23
 	opI64Const     = 0x42
 	opI32WrapI64   = 0xa7
 	opI64ExtendI32 = 0xad
@@ -596,6 +598,7 @@ const (
 	memCopy = iota + 1
 	memFill
 	memIndexByte
+	memValidUTF8 // Go's unicode/utf8.Valid, recognised by name (goValidUTF8)
 )
 
 var bodyDigests = map[string]int{
@@ -654,9 +657,13 @@ func decodeAll(body []byte, code []winstr) (int, []winstr, error) {
 }
 
 // survey is pass one over the code section: it classifies functions.
-// imported is the number of imported functions.
-func (a *accel) survey(codeSec []byte, imported uint32) error {
+// imported is the number of imported functions; goValid is the defined
+// function number of Go's utf8.Valid (see goValidUTF8), or -1.
+func (a *accel) survey(codeSec []byte, imported uint32, goValid int64) error {
 	a.getU8, a.putU8, a.mem = map[uint32]bool{}, map[uint32]bool{}, map[uint32]int{}
+	if goValid >= 0 {
+		a.mem[uint32(goValid)] = memValidUTF8
+	}
 	a.binds = map[string]uint64{}
 	grows := map[uint32]bool{}
 	r := &wreader{b: codeSec}
@@ -1005,6 +1012,154 @@ func indexByteBody(body []byte) ([]byte, error) {
 	s = s.get(s0).i32(1).op(opI32Add).set(s0).get(n).i32(1).op(opI32Sub).set(n)
 	s = s.op(opBr, 0, opEnd, opEnd)
 	s = s.i32(0).op(opReturn, opEnd)
+	return append(s, body[r.off:]...), nil
+}
+
+// goValidUTF8Name is the name Go's linker gives utf8.Valid in the name
+// section of a wasm binary (it writes "/" as "_").
+const goValidUTF8Name = "unicode_utf8.Valid"
+
+// goValidUTF8 returns the defined function number of Go's utf8.Valid in a
+// module built by Go (GOARCH=wasm), or -1. Go's wasm functions take their
+// arguments on Go's own stack, whose pointer is global 0: utf8.Valid(p
+// []byte) bool is a (i32) -> i32 function (the parameter is the resume
+// point, 0 on a call) that finds p's pointer, length and capacity at
+// SP+8, SP+16 and SP+24. It is recognised by its name, that type, a
+// mutable i32 global 0 defined by the module, and a body that starts by
+// reading global 0, as Go's prologue does; the function has had this
+// signature and behaviour in every Go release.
+func goValidUTF8(names, types, funcs, globals []byte, importedFuncs, importedGlobals uint32, code []byte) int64 {
+	if names == nil || importedGlobals > 0 || len(globals) < 2 || globals[0] != valI32 || globals[1] != 1 {
+		return -1
+	}
+	idx, ok := functionNamed(names, goValidUTF8Name)
+	if !ok || idx < importedFuncs {
+		return -1
+	}
+	defined := idx - importedFuncs
+	if t, ok := vecEntry(funcs, defined, func(r *wreader) { r.u32() }); !ok {
+		return -1
+	} else if typ, ok := vecEntry(types, (&wreader{b: t}).u32(), skipFuncType); !ok ||
+		string(typ) != string([]byte{0x60, 1, valI32, 1, valI32}) {
+		return -1
+	}
+	body, ok := vecEntry(code, defined, func(r *wreader) { r.take(int(r.u32())) })
+	if !ok {
+		return -1
+	}
+	br := &wreader{b: body}
+	body = br.take(int(br.u32()))
+	start, _, err := decodeAll(body, nil)
+	if br.err != nil || err != nil {
+		return -1
+	}
+	if rest := body[start:]; len(rest) < 2 || rest[0] != opGlobalGet || rest[1] != 0 {
+		return -1
+	}
+	return int64(defined)
+}
+
+// functionNamed finds a function by name in a "name" custom section's
+// contents (after the section name): subsection 1, the function names.
+func functionNamed(names []byte, name string) (uint32, bool) {
+	r := &wreader{b: names}
+	for r.off < len(r.b) && r.err == nil {
+		id := r.byte()
+		sub := r.take(int(r.u32()))
+		if r.err != nil || id != 1 {
+			continue
+		}
+		sr := &wreader{b: sub}
+		for n := sr.u32(); n > 0 && sr.err == nil; n-- {
+			idx := sr.u32()
+			if sr.name() == name && sr.err == nil {
+				return idx, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// vecEntry returns the bytes of entry i of a vector section body whose
+// entries skip reads past.
+func vecEntry(vec []byte, i uint32, skip func(*wreader)) ([]byte, bool) {
+	r := &wreader{b: vec}
+	n := r.u32()
+	if r.err != nil || i >= n {
+		return nil, false
+	}
+	for range i {
+		skip(r)
+		if r.err != nil {
+			return nil, false
+		}
+	}
+	from := r.off
+	skip(r)
+	return r.b[from:r.off], r.err == nil
+}
+
+// skipFuncType reads past one type section entry (func types only: others
+// set the reader's error).
+func skipFuncType(r *wreader) {
+	if r.byte() != 0x60 {
+		r.err = errInstrument
+		return
+	}
+	r.take(int(r.u32()))
+	r.take(int(r.u32()))
+}
+
+// validUTF8Body gives Go's utf8.Valid (see goValidUTF8) a SIMD fast path:
+// body is the function's own (instrumented) body with, before its code,
+// a scan that, on a call (resume point 0), advances the argument slice
+// past its longest all-ASCII prefix in steps of scanWidth, then 16,
+// bytes, always leaving at least one byte. ASCII bytes are whole
+// characters, so p is valid UTF-8 exactly when what is left is: the
+// original code then runs on that. The slice is updated in the argument
+// slots, which belong to the callee in Go's stack-based calling
+// convention. Five i32 locals are added.
+func validUTF8Body(body []byte) ([]byte, error) {
+	const params = 1
+	r := &wreader{b: body}
+	groups := r.u32()
+	groupsStart := r.off
+	locals := uint64(params)
+	for i := uint32(0); i < groups && r.err == nil; i++ {
+		locals += uint64(r.u32())
+		r.byte()
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	sp, p, n, k, a := locals, locals+1, locals+2, locals+3, locals+4
+	out := binary.AppendUvarint(nil, uint64(groups)+1)
+	out = append(out, body[groupsStart:r.off]...)
+	out = append(out, 5, valI32)
+	s := asm(out)
+	s = s.get(0).op(opI32Eqz, opIf, blockTypeNil)
+	s = s.op(opGlobalGet, 0).set(sp)
+	s = s.get(sp).mem(opI64Load, 3, 8).op(opI32WrapI64).set(p)
+	s = s.get(sp).mem(opI64Load, 3, 16).op(opI32WrapI64).set(n)
+	for _, step := range []int64{scanWidth, 16} {
+		// while more than step bytes are left and the next step are ASCII
+		s = s.op(opBlock, blockTypeNil, opLoop, blockTypeNil)
+		s = s.get(n).get(k).op(opI32Sub).i32(step).op(opI32LeU, opBrIf, 1)
+		s = s.get(p).get(k).op(opI32Add).set(a)
+		if step == scanWidth {
+			s = s.wideScan(a, func(s asm) asm { return s })
+		} else {
+			s = s.get(a).simdMem(simdLoad, 0, 0)
+		}
+		s = s.simd(simdI8x16Mask).op(opBrIf, 1)
+		s = s.get(k).i32(step).op(opI32Add).set(k).op(opBr, 0, opEnd, opEnd)
+	}
+	s = s.get(k).op(opIf, blockTypeNil)
+	s = s.get(sp).get(p).get(k).op(opI32Add, opI64ExtendI32).mem(opI64Store, 3, 8)
+	for _, off := range []uint64{16, 24} {
+		s = s.get(sp).get(sp).mem(opI64Load, 3, off).get(k).op(opI64ExtendI32, opI64Sub).mem(opI64Store, 3, off)
+	}
+	s = s.op(opEnd, opEnd)
 	return append(s, body[r.off:]...), nil
 }
 

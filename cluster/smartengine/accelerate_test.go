@@ -5,12 +5,18 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/gofluvio/fluvio/internal/fixtures"
 )
 
 // TestAccelerationRecognisesRustSDKModules: the four Rust SDK modules of
@@ -490,6 +496,66 @@ func TestIndexByteFastPath(t *testing.T) {
 			res, err := m.ExportedFunction(f).Call(ctx, uint64(s), uint64(c), uint64(n))
 			require.NoError(t, err)
 			require.Equal(t, want, uint32(res[0]), "%s(%d, %d, %d)", f, s, c, n)
+		}
+	}
+}
+
+// goExampleWasm builds a Go SDK example module (smartmodule/examples).
+func goExampleWasm(t *testing.T, name string) []byte {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("skipped in -short: builds a Go SmartModule")
+	}
+	out := filepath.Join(t.TempDir(), name+".wasm")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, "./smartmodule/examples/"+name)
+	cmd.Dir = fixtures.Root()
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	msg, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go build %s: %s", name, msg)
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	return b
+}
+
+// TestGoValidUTF8FastPath: in a Go module, utf8.Valid is found by name
+// and given its fast path (with memchr, two functions), and the Go filter
+// example, which fails on a value that is not UTF-8, then decides every
+// value as utf8.Valid does and as the module does without acceleration:
+// values with an ASCII run of every length around the 16- and 64-byte
+// steps, followed by a valid or invalid sequence, truncated or not, and
+// by more text.
+func TestGoValidUTF8FastPath(t *testing.T) {
+	wasm := goExampleWasm(t, "filter")
+	res, err := instrument(wasm, true)
+	require.NoError(t, err)
+	require.Equal(t, accelStats{MemFuncs: 2}, res.accel)
+
+	ctx := context.Background()
+	chains := make([]*Chain, 2)
+	for i, e := range []*Engine{newEngine(t, Config{}), newEngine(t, Config{NoAcceleration: true})} {
+		m, err := e.Compile(ctx, wasm)
+		require.NoError(t, err)
+		chains[i] = newChain(t, e, Invocation{Module: m})
+	}
+	tails := []string{"", "a", "é", "€", "😀", "\x80", "\xff", "\xc0\xaf", "\xe2\x82", "\xf0\x9f\x98", "\xed\xa0\x80", "é\x80", "b\xf4\x90\x80\x80"}
+	r := rand.New(rand.NewPCG(9, 9))
+	for ascii := 0; ascii <= 200; ascii++ {
+		for _, tail := range tails {
+			for _, more := range []string{"", "xyz", strings.Repeat("q", 70) + "é"} {
+				v := strings.Repeat("b", ascii) + tail + more
+				if r.IntN(4) == 0 { // an invalid byte far after the ASCII run
+					v += strings.Repeat("c", r.IntN(100)) + "\xfe"
+				}
+				var outs, errs [2]string
+				for i, c := range chains {
+					out, rtErr, err := c.Process(ctx, 0, testTimestamp, sectionOf(rec{value: v}))
+					require.NoError(t, err)
+					outs[i], errs[i] = string(out), fmt.Sprintf("%+v", rtErr)
+					require.Equal(t, !utf8.ValidString(v), rtErr != nil, "%q", v)
+				}
+				require.Equal(t, outs[1], outs[0], "%q", v)
+				require.Equal(t, errs[1], errs[0], "%q", v)
+			}
 		}
 	}
 }

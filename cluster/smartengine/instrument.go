@@ -122,6 +122,7 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 	var globalCount uint32
 	var exports []byte
 	var exportCount uint32
+	var names []byte // the "name" custom section's contents
 	startFunc := int64(-1)
 	for _, s := range secs {
 		switch s.id {
@@ -132,6 +133,11 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 			}
 			importedFuncs, importedGlobals = f, g
 			hasMemory = hasMemory || m > 0
+		case secCustom:
+			sr := &wreader{b: s.body}
+			if sr.name() == "name" && sr.err == nil {
+				names = s.body[sr.off:]
+			}
 		case secMemory:
 			hasMemory = hasMemory || (&wreader{b: s.body}).u32() > 0
 		case secType:
@@ -177,7 +183,8 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 	var a *accel
 	if accelerate && code != nil && types != nil && funcs != nil {
 		a = &accel{}
-		if err := a.survey(code, importedFuncs); err != nil {
+		goValid := goValidUTF8(names, types, funcs, globals, importedFuncs, importedGlobals, code)
+		if err := a.survey(code, importedFuncs, goValid); err != nil {
 			return res, fmt.Errorf("%w: code section: %w", errInstrument, err)
 		}
 		defined := (&wreader{b: funcs}).u32()
@@ -381,6 +388,10 @@ func instrumentCode(b []byte, check []byte, a *accel) ([]byte, error) {
 		fn, err = instrumentBody(fn[:0], body, check, a, &scratch)
 		if err == nil && a != nil && a.mem[i] == memIndexByte {
 			fn, err = indexByteBody(fn)
+			a.stats.MemFuncs++
+		}
+		if err == nil && a != nil && a.mem[i] == memValidUTF8 {
+			fn, err = validUTF8Body(fn)
 			a.stats.MemFuncs++
 		}
 		if err != nil {
