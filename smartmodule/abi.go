@@ -91,32 +91,50 @@ func transform(in []byte, version int32, kind byte, aggregate bool, step func(o 
 	}
 	o := newOutput(len(inp.records))
 	acc := inp.accumulator
-	var failed Record
+	var rec Record
 	var ferr error
-	err = eachRecord(&inp, func(r *Record) bool {
-		next, err := step(o, r, acc)
+	it := newRecords(&inp)
+	for it.next(&rec) {
+		next, err := step(o, &rec, acc)
 		if err != nil {
-			failed, ferr = *r, err
-			return false
+			ferr = err
+			break
 		}
 		acc = next
-		return true
-	})
-	if err != nil {
+	}
+	if it.err != nil {
 		return statusDecodeRecords, nil
 	}
-	return int32(o.count), o.finish(kind, &failed, ferr, aggregate, version, acc)
+	return int32(o.count), o.finish(kind, &rec, ferr, aggregate, version, acc)
 }
 
+// filterBytes is transform for a filter, with the loop written out: a
+// filter's own work per record is often small, and a call less per
+// record shows.
 func filterBytes(in []byte, version int32, fn func(*Record) (bool, error)) (int32, []byte) {
-	return transform(in, version, kindFilter, false, func(o *output, r *Record, _ []byte) ([]byte, error) {
-		keep, err := fn(r)
-		if err == nil && keep {
-			o.buf = append(o.buf, r.raw...)
+	inp, err := decodeInput(in, version, false)
+	if err != nil {
+		return statusDecodeBaseInput, nil
+	}
+	o := newOutput(len(inp.records))
+	var rec Record
+	var ferr error
+	it := newRecords(&inp)
+	for it.next(&rec) {
+		keep, err := fn(&rec)
+		if err != nil {
+			ferr = err
+			break
+		}
+		if keep {
+			o.buf = append(o.buf, rec.raw...)
 			o.count++
 		}
-		return nil, err
-	})
+	}
+	if it.err != nil {
+		return statusDecodeRecords, nil
+	}
+	return int32(o.count), o.finish(kindFilter, &rec, ferr, false, version, nil)
 }
 
 func mapBytes(in []byte, version int32, fn func(*Record) (KeyValue, error)) (int32, []byte) {
@@ -189,17 +207,18 @@ func lookBackBytes(in []byte, version int32, fn func(*Record) error) (int32, []b
 		return statusLookBackInput, nil
 	}
 	var out []byte
-	err = eachRecord(&inp, func(r *Record) bool {
-		if err := fn(r); err != nil {
+	var rec Record
+	it := newRecords(&inp)
+	for it.next(&rec) {
+		if err := fn(&rec); err != nil {
 			out = appendString(nil, err.Error())
-			out = appendU64(out, uint64(r.Offset))
-			out = appendOptKey(out, r.Key)
-			out = appendVarBytes(out, r.Value)
-			return false
+			out = appendU64(out, uint64(rec.Offset))
+			out = appendOptKey(out, rec.Key)
+			out = appendVarBytes(out, rec.Value)
+			break
 		}
-		return true
-	})
-	if err != nil {
+	}
+	if it.err != nil {
 		return statusLookBackRecords, nil
 	}
 	if out != nil {

@@ -159,34 +159,48 @@ func decodeInput(b []byte, version int32, aggregate bool) (input, error) {
 	return in, r.err
 }
 
-// eachRecord decodes the records of in and calls fn for each until fn
-// returns false. fn gets the same *Record every time, valid during the call.
-func eachRecord(in *input, fn func(*Record) bool) error {
-	if len(in.records) < 4 {
-		return nil
+// records iterates over the records of an input: next decodes the next
+// one into the Record it is given (valid until the following call) and
+// reports false at the end or on malformed input, after which err says
+// which. A loop over next, rather than a callback per record: calls cost
+// more than usual in Go's WebAssembly code.
+type records struct {
+	b        []byte
+	off      int
+	i, n     int32
+	base, ts int64 // base offset and timestamp
+	err      error
+}
+
+func newRecords(in *input) records {
+	it := records{b: in.records, off: 4, base: in.baseOffset, ts: in.baseTimestamp}
+	if b := in.records; len(b) >= 4 {
+		it.n = int32(uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]))
 	}
-	b := in.records
-	n := int32(uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]))
-	off := 4
-	var rec Record
-	for i := int32(0); i < n; i++ {
-		start := off
-		size, next := varintAt(b, off)
-		if next < 0 || size < 0 || size > int64(len(b)-next) {
-			return errShort
-		}
-		off = next + int(size)
-		if !decodeRecord(b[next:off:off], &rec) {
-			return fmt.Errorf("record %d: %w", i, errShort)
-		}
-		rec.Offset = in.baseOffset + rec.offsetDelta
-		rec.Timestamp = in.baseTimestamp + rec.timestampDelta
-		rec.raw = b[start:off:off]
-		if !fn(&rec) {
-			return nil
-		}
+	return it
+}
+
+func (it *records) next(rec *Record) bool {
+	if it.i >= it.n {
+		return false
 	}
-	return nil
+	b, start := it.b, it.off
+	size, next := varintAt(b, start)
+	if next < 0 || size < 0 || size > int64(len(b)-next) {
+		it.err, it.n = errShort, 0
+		return false
+	}
+	end := next + int(size)
+	if !decodeRecord(b[next:end:end], rec) {
+		it.err, it.n = fmt.Errorf("record %d: %w", it.i, errShort), 0
+		return false
+	}
+	it.off = end
+	it.i++
+	rec.Offset = it.base + rec.offsetDelta
+	rec.Timestamp = it.ts + rec.timestampDelta
+	rec.raw = b[start:end:end]
+	return true
 }
 
 // decodeRecord decodes a record's body (what follows its length) into rec:

@@ -83,7 +83,10 @@ func TestAggregateOutput(t *testing.T) {
 	require.Equal(t, []byte{0, 0, 0, 0, 4, '1', 'a', 'f', 'b'}, out[len(out)-9:])
 	// Each record's value is the accumulator after it.
 	var vals []string
-	_ = eachRecord(&input{records: out}, func(r *Record) bool { vals = append(vals, string(r.Value)); return true })
+	var r Record
+	for it := newRecords(&input{records: out}); it.next(&r); {
+		vals = append(vals, string(r.Value))
+	}
 	require.Equal(t, []string{"1a", "1af", "1afb"}, vals)
 }
 
@@ -138,11 +141,11 @@ func FuzzDecodeInput(f *testing.F) {
 			return
 		}
 		n := 0
-		_ = eachRecord(&in, func(r *Record) bool {
+		var r Record
+		for it := newRecords(&in); it.next(&r); {
 			n++
 			require.LessOrEqual(t, len(r.Key)+len(r.Value), len(b))
-			return true
-		})
+		}
 		require.LessOrEqual(t, n, len(b))
 		rc, out := filterBytes(b, version, containsA)
 		if rc >= 0 {
