@@ -121,9 +121,13 @@ type Output struct {
 func DecodeOutput(b []byte, v int16, aggregate bool) (Output, error) {
 	r := protocol.NewReader(b)
 	n := r.ArrayLen(minRecordSize)
-	var rec protocol.Record
-	for i := 0; i < n && r.Err() == nil; i++ {
-		protocol.ReadRecord(r, &rec)
+	if end, ok := protocol.SkipRecords(b[r.Offset():], n); ok && r.Err() == nil {
+		r.Raw(end) // the records are well-formed
+	} else {
+		var rec protocol.Record // decoded for the error
+		for i := 0; i < n && r.Err() == nil; i++ {
+			protocol.ReadRecord(r, &rec)
+		}
 	}
 	var out Output
 	if r.Err() == nil {

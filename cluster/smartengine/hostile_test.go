@@ -1,6 +1,7 @@
 package smartengine
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -69,10 +70,23 @@ func TestHostileOutput(t *testing.T) {
 			require.Equal(t, protocol.Other, ErrorCode(err).Code)
 		})
 	}
-	// Zeroed memory at 0 reads as "no records, no error": valid, empty.
-	m, err := e.Compile(ctx, outputFilter(0, 5, 0))
+	// An output whose record is malformed (its key flag is 2) is refused:
+	// the module returns bytes of its input, a value that looks like a
+	// records section. The input is at alloc's 1024: base offset, the
+	// section's length, then the section.
+	bad := []byte{0, 0, 0, 1, 12, 0, 0, 0, 2, 0, 0} // lengths are zigzag: 12 is 6
+	in := section(string(bad))
+	m, err := e.Compile(ctx, outputFilter(1024+8+4+int32(bytes.Index(in, bad)), int32(len(bad)+1), 1))
 	require.NoError(t, err)
 	c := newChain(t, e, Invocation{Module: m})
+	_, _, err = c.Process(ctx, 0, 0, in)
+	require.ErrorIs(t, err, ErrBadOutput)
+	require.ErrorContains(t, err, "bool")
+
+	// Zeroed memory at 0 reads as "no records, no error": valid, empty.
+	m, err = e.Compile(ctx, outputFilter(0, 5, 0))
+	require.NoError(t, err)
+	c = newChain(t, e, Invocation{Module: m})
 	out, rtErr, err := c.Process(ctx, 0, 0, section("a"))
 	require.NoError(t, err)
 	require.Nil(t, rtErr)

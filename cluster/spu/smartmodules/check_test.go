@@ -25,7 +25,7 @@ func FuzzCheckRecords(f *testing.F) {
 			require.Error(t, err)
 			return
 		}
-		fast := scanRecords(section[4:], recordCount(section))
+		fast := fastCheck(section[4:], recordCount(section))
 		r := protocol.NewReader(section)
 		want := r.ArrayLen(minRecordSize)
 		var rec protocol.Record
@@ -58,9 +58,9 @@ func TestScanRecordsAcceptsWellFormed(t *testing.T) {
 	for i := range recs {
 		section = protocol.AppendRecord(section, &recs[i])
 	}
-	require.True(t, scanRecords(section[4:], len(recs)))
-	require.False(t, scanRecords(section[4:], len(recs)-1), "a record too many")
-	require.False(t, scanRecords(section[4:len(section)-1], len(recs)), "cut short")
+	require.True(t, fastCheck(section[4:], len(recs)))
+	require.False(t, fastCheck(section[4:], len(recs)-1), "a record too many")
+	require.False(t, fastCheck(section[4:len(section)-1], len(recs)), "cut short")
 	n, err := checkRecords(section)
 	require.NoError(t, err)
 	require.Equal(t, len(recs), n)

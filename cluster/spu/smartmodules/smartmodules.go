@@ -363,10 +363,8 @@ func (t *transform) Process(ctx context.Context, batches []byte) ([]byte, int64,
 			code = smartengine.ErrorCode(err)
 			break
 		}
-		if _, err := checkRecords(out); err != nil {
-			code = protocol.NewErrorMessage(protocol.Other, fmt.Sprintf("SmartModule err output of batch at offset %d: %v", h.BaseOffset, err))
-			break
-		}
+		// out needs no check: the engine reads every record of a
+		// module's output (smartengine.DecodeOutput).
 		if !started && recordCount(out) > 0 {
 			started = true
 			b.start(&h)
@@ -466,7 +464,7 @@ func checkRecords(section []byte) (int, error) {
 	if c := binary.BigEndian.Uint32(section); c > uint32(len(section)-4)/minRecordSize {
 		return 0, fmt.Errorf("records: count %d does not fit in %d bytes", c, len(section)-4)
 	}
-	if n := recordCount(section); scanRecords(section[4:], n) {
+	if n := recordCount(section); fastCheck(section[4:], n) {
 		return n, nil
 	}
 	// Something is wrong: the full decoder says what.
@@ -485,74 +483,11 @@ func checkRecords(section []byte) (int, error) {
 	return n, nil
 }
 
-// scanRecords reports whether b is exactly n well-formed records, as
-// protocol.ReadRecord reads them, without building them: the fast path of
-// checkRecords, which every batch in and out of a chain goes through. It
-// may refuse what ReadRecord accepts (10-byte varints over 64 bits), never
-// the reverse; checkRecords then decodes for the verdict and the error.
-func scanRecords(b []byte, n int) bool {
-	for range n {
-		body, rest, ok := scanVarintBytes(b)
-		if !ok || !scanRecordBody(body) {
-			return false
-		}
-		b = rest
-	}
-	return len(b) == 0
-}
-
-// scanRecordBody checks a record's fields: attributes, timestamp and
-// offset deltas, optional key, value, header count, and nothing after.
-func scanRecordBody(b []byte) bool {
-	if len(b) < 1 {
-		return false
-	}
-	b = b[1:]
-	for range 2 {
-		_, k := scanVarint(b)
-		if k == 0 {
-			return false
-		}
-		b = b[k:]
-	}
-	if len(b) < 1 || b[0] > 1 {
-		return false
-	}
-	hasKey := b[0] == 1
-	b = b[1:]
-	ok := true
-	if hasKey {
-		if _, b, ok = scanVarintBytes(b); !ok {
-			return false
-		}
-	}
-	if _, b, ok = scanVarintBytes(b); !ok {
-		return false
-	}
-	_, k := scanVarint(b)
-	return k != 0 && k == len(b)
-}
-
-// scanVarintBytes splits a varint length and that many bytes off b.
-func scanVarintBytes(b []byte) (field, rest []byte, ok bool) {
-	l, k := scanVarint(b)
-	if k == 0 || l < 0 || l > int64(len(b)-k) {
-		return nil, nil, false
-	}
-	return b[k : k+int(l)], b[k+int(l):], true
-}
-
-// scanVarint decodes a zigzag varint at the start of b: its value and
-// length, or length 0 if it is cut short or longer than 64 bits.
-func scanVarint(b []byte) (int64, int) {
-	if len(b) > 0 && b[0] < 0x80 {
-		return int64(b[0]>>1) ^ -int64(b[0]&1), 1
-	}
-	v, k := binary.Varint(b)
-	if k <= 0 {
-		return 0, 0
-	}
-	return v, k
+// fastCheck reports whether b is exactly n well-formed records (the path
+// every section takes; see protocol.SkipRecords).
+func fastCheck(b []byte, n int) bool {
+	end, ok := protocol.SkipRecords(b, n)
+	return ok && end == len(b)
 }
 
 // minRecordSize is the smallest encoded record (protocol's bound).
@@ -603,18 +538,12 @@ func (b *outBatch) add(h *protocol.BatchHeader, records []byte) error {
 		b.section = append(b.section, records[4:]...)
 		return nil
 	}
-	r := protocol.NewReader(records[4:])
-	var rec protocol.Record
-	for range n {
-		protocol.ReadRecord(r, &rec)
-		if r.Err() != nil {
-			break
+	var ok bool
+	if b.section, ok = protocol.AppendRebasedRecords(b.section, records[4:], n, offShift, tsShift); !ok {
+		_, err := checkRecords(records) // says what is wrong
+		if err == nil {
+			err = errors.New("records: malformed")
 		}
-		rec.OffsetDelta += offShift
-		rec.TimestampDelta += tsShift
-		b.section = protocol.AppendRecord(b.section, &rec)
-	}
-	if err := r.Err(); err != nil {
 		return fmt.Errorf("output records of batch at offset %d: %w", h.BaseOffset, err)
 	}
 	return nil
