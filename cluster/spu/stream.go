@@ -42,8 +42,15 @@ type Transform interface {
 	// batch processed (sent as next_filter_offset); code carries a runtime
 	// error to send along with out. out stays valid through the next call
 	// that returns a batch, so it can be sent while the next one runs; the
-	// call after that one may reuse it.
-	Process(ctx context.Context, batches []byte) (out []byte, next int64, code protocol.ErrorCode)
+	// call after that one may reuse it. checked is what Check returned for
+	// these batches (0 if it was not called): their first checked bytes
+	// need no check again.
+	Process(ctx context.Context, batches []byte, checked int) (out []byte, next int64, code protocol.ErrorCode)
+	// Check checks stored batches before Process runs on them, on the
+	// goroutine that reads a stream ahead (so off the chain's path), and
+	// returns how many of their first bytes are checked. It may run while
+	// Process runs on other batches.
+	Check(batches []byte) int
 	// Produce transforms one produced batch into the batch to store, its
 	// records numbered from offset delta 0; nil when every record was
 	// filtered out.
@@ -299,9 +306,9 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 		// any is there already, is read into the other.
 		st.in, st.in2 = st.in2, in[:0]
 		if ch.next < tail {
-			ahead = readAhead(st, ch.next, maxBytes, iso, st.in)
+			ahead = readAhead(st, tr, ch.next, maxBytes, iso, st.in)
 		}
-		out, next, code := tr.Process(c.ctx, in)
+		out, next, code := tr.Process(c.ctx, in, ch.checked)
 		if pending {
 			off, ok := c.awaitAck(st, log)
 			if !ok {
@@ -364,8 +371,9 @@ type chunk struct {
 	ok     bool
 	offset int64 // the offset asked for
 	in     []byte
-	next   int64           // the offset after the last batch
-	offs   storage.Offsets // the replica's, when it was read
+	next    int64           // the offset after the last batch
+	offs    storage.Offsets // the replica's, when it was read
+	checked int             // bytes of in checked by Transform.Check
 }
 
 // tail is the end of what a stream with isolation iso may read.
@@ -386,11 +394,12 @@ func readChunk(sl *storage.Slice, buf []byte, offset int64) (chunk, error) {
 	return chunk{ok: true, offset: offset, in: in, next: sl.NextOffset, offs: sl.Offsets}, nil
 }
 
-// readAhead reads the chunk at offset into buf while the chain runs on the
-// current one: storage reads leave the stream's critical path. Whatever
-// goes wrong (retention, a closed log, nothing there) yields a chunk that
-// is not ok, and the stream reads as usual.
-func readAhead(st *stream, offset int64, maxBytes int, iso storage.Isolation, buf []byte) <-chan chunk {
+// readAhead reads the chunk at offset into buf, and has tr check it, while
+// the chain runs on the current one: storage reads and input checks leave
+// the stream's critical path. Whatever goes wrong (retention, a closed
+// log, nothing there) yields a chunk that is not ok, and the stream reads
+// as usual.
+func readAhead(st *stream, tr Transform, offset int64, maxBytes int, iso storage.Isolation, buf []byte) <-chan chunk {
 	res := make(chan chunk, 1)
 	go func() {
 		sl, err := st.rep.log.Read(offset, maxBytes, iso)
@@ -401,7 +410,10 @@ func readAhead(st *stream, offset int64, maxBytes int, iso storage.Isolation, bu
 			res <- chunk{}
 			return
 		}
-		ch, _ := readChunk(sl, buf, offset) // on error, not ok
+		ch, err := readChunk(sl, buf, offset) // on error, not ok
+		if err == nil {
+			ch.checked = tr.Check(ch.in)
+		}
 		res <- ch
 	}()
 	return res

@@ -23,7 +23,9 @@ func (m *oneBatch) NewTransform(context.Context, *Server, TransformRequest) (Tra
 	return m, protocol.ErrorCode{}
 }
 
-func (m *oneBatch) Process(_ context.Context, batches []byte) ([]byte, int64, protocol.ErrorCode) {
+func (m *oneBatch) Check([]byte) int { return 0 }
+
+func (m *oneBatch) Process(_ context.Context, batches []byte, _ int) ([]byte, int64, protocol.ErrorCode) {
 	m.calls.Add(1)
 	raw, h, _, err := protocol.NextBatch(batches)
 	if err != nil || raw == nil {

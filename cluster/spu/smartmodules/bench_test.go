@@ -101,7 +101,7 @@ func BenchmarkConsume(b *testing.B) {
 			began := time.Now()
 			for range b.N {
 				for _, batch := range batches {
-					if _, _, code := tr.Process(ctx, batch); !code.IsOK() {
+					if _, _, code := tr.Process(ctx, batch, 0); !code.IsOK() {
 						b.Fatal(code.Err())
 					}
 				}

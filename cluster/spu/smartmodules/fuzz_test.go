@@ -1,7 +1,9 @@
 package smartmodules_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"runtime/metrics"
 	"testing"
 
@@ -115,7 +117,9 @@ func FuzzProduce(f *testing.F) {
 
 // FuzzProcess feeds arbitrary record sets through a stream chain: no
 // panic, bounded allocation, and the output batch decodes with next past
-// its last offset.
+// its last offset. Check never claims more than the input, and Process
+// with what Check returned (as the SPU runs it) gives the same result as
+// Process checking everything itself (the chain is stateless).
 func FuzzProcess(f *testing.F) {
 	seeds := seedBatches(f)
 	for _, b := range seeds {
@@ -137,9 +141,20 @@ func FuzzProcess(f *testing.F) {
 			next int64
 			code protocol.ErrorCode
 		)
-		n := allocBytes(func() { out, next, code = ft.tr.Process(context.Background(), batches) })
+		n := allocBytes(func() { out, next, code = ft.tr.Process(context.Background(), batches, 0) })
 		if n > allocBound+uint64(4*len(batches)) {
 			t.Fatalf("allocated %d bytes for %d bytes of batches", n, len(batches))
+		}
+		if code.Code != protocol.Other { // the chain is still usable
+			checked := ft.tr.Check(batches)
+			if checked < 0 || checked > len(batches) {
+				t.Fatalf("Check claims %d of %d bytes", checked, len(batches))
+			}
+			want := append([]byte(nil), out...)
+			out2, next2, code2 := ft.tr.Process(context.Background(), batches, checked)
+			if !bytes.Equal(want, out2) || next2 != next || fmt.Sprint(code2) != fmt.Sprint(code) {
+				t.Fatalf("with %d bytes checked ahead: next %d, %v; checked in Process: next %d, %v", checked, next2, code2.Err(), next, code.Err())
+			}
 		}
 		if code.Code == protocol.Other {
 			ft.reset()

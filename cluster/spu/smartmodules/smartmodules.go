@@ -41,6 +41,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -328,7 +329,7 @@ func (t *transform) MemoryBytes() uint64 { return t.chain.MemoryBytes() }
 // Process runs stored batches through the chain into one batch (see the
 // package doc). The returned batch stays valid through the next call that
 // returns a batch; the call after that one may reuse it.
-func (t *transform) Process(ctx context.Context, batches []byte) ([]byte, int64, protocol.ErrorCode) {
+func (t *transform) Process(ctx context.Context, batches []byte, checked int) ([]byte, int64, protocol.ErrorCode) {
 	var (
 		b       outBatch
 		next    int64 = -1
@@ -341,11 +342,22 @@ func (t *transform) Process(ctx context.Context, batches []byte) ([]byte, int64,
 	t.returned = false
 	b.section = append(t.out[t.turn][:0], outPrefix[:]...)
 	it := protocol.NewBatchIterator(batches)
+	pos := 0 // where the batch starts in batches
 	for it.Next() {
 		if t.maxBytes > 0 && b.count > 0 && len(b.section)-protocol.BatchFileHeaderSize >= t.maxBytes {
 			break
 		}
 		raw, h := it.Batch(), *it.Header()
+		pos += len(raw)
+		if next >= 0 && h.BaseOffset < next {
+			// Not from a log, which only moves forward: the output batch
+			// could not number these records.
+			code = protocol.NewErrorMessage(protocol.Other, fmt.Sprintf("SmartModule err stored batch at offset %d: follows one that ends at %d", h.BaseOffset, next-1))
+			break
+		}
+		if started && h.LastOffset()-b.hdr.BaseOffset > math.MaxInt32 {
+			break // beyond what the output's last_offset_delta spans: the next call
+		}
 		in, err := protocol.BatchRecords(t.in[:0], raw, 0) // uncompressed: no copy
 		if err != nil {
 			code = protocol.NewErrorMessage(protocol.Other, fmt.Sprintf("SmartModule err read batch at offset %d: %v", h.BaseOffset, err))
@@ -354,9 +366,11 @@ func (t *transform) Process(ctx context.Context, batches []byte) ([]byte, int64,
 		if h.Codec() != protocol.CompressionNone {
 			t.in = in
 		}
-		if _, err := checkRecords(in); err != nil {
-			code = protocol.NewErrorMessage(protocol.Other, fmt.Sprintf("SmartModule err stored batch at offset %d: %v", h.BaseOffset, err))
-			break
+		if pos > checked {
+			if _, err := checkRecords(in); err != nil {
+				code = protocol.NewErrorMessage(protocol.Other, fmt.Sprintf("SmartModule err stored batch at offset %d: %v", h.BaseOffset, err))
+				break
+			}
 		}
 		out, rtErr, err := t.chain.Process(ctx, h.BaseOffset, h.FirstTimestamp, in)
 		if err != nil {
@@ -397,6 +411,29 @@ func (t *transform) Process(ctx context.Context, batches []byte) ([]byte, int64,
 		code = protocol.NewErrorMessage(protocol.Other, "SmartModule err "+err.Error())
 	}
 	return out, next, code
+}
+
+// Check returns the length of the leading uncompressed batches whose
+// records sections are well-formed (Process checks compressed batches
+// itself, so as to decompress them once). It uses no state of t.
+func (t *transform) Check(batches []byte) int {
+	it := protocol.NewBatchIterator(batches)
+	n := 0
+	for it.Next() {
+		raw := it.Batch()
+		if it.Header().Codec() != protocol.CompressionNone {
+			break
+		}
+		in, err := protocol.BatchRecords(nil, raw, 0) // uncompressed: no copy
+		if err != nil {
+			break
+		}
+		if _, err := checkRecords(in); err != nil {
+			break
+		}
+		n += len(raw)
+	}
+	return n
 }
 
 // Produce runs one produced batch through the chain and returns the batch

@@ -3,6 +3,7 @@ package smartmodules_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -576,7 +577,7 @@ func TestTransformOutputStaysValidWhileTheNextIsComputed(t *testing.T) {
 		return enc
 	}
 	process := func(b []byte) []byte {
-		out, _, code := tr.Process(ctx, b)
+		out, _, code := tr.Process(ctx, b, 0)
 		require.True(t, code.IsOK(), "%v", code.Err())
 		return out
 	}
@@ -600,4 +601,115 @@ func TestTransformOutputStaysValidWhileTheNextIsComputed(t *testing.T) {
 	third := process(batch("avocado"))
 	require.Equal(t, []string{"banana", "grape"}, valuesOf(second), "second, after the third was computed")
 	require.Equal(t, []string{"avocado"}, valuesOf(third))
+}
+
+// Stored batches come from a log, whose offsets only move forward; a
+// transform fed anything else says so instead of numbering records wrong,
+// and one output batch spans no more offsets than its int32
+// last_offset_delta can (the rest is left to the next call). Both were
+// found by FuzzProcess. Input checked ahead (Check) gives the same.
+func TestTransformRefusesOffsetsItCannotNumber(t *testing.T) {
+	ctx := context.Background()
+	eng := smartmodules.New(smartengine.Config{})
+	defer eng.Close()
+	tr, code := eng.NewTransform(ctx, nil, spu.TransformRequest{Version: 23,
+		SmartModules: []protocol.SmartModuleInvocation{adHoc(t, fixture(t, "filter-on-a.wasm"), filterKind, nil)}})
+	require.True(t, code.IsOK(), "%v", code.Err())
+	defer tr.Close()
+	batchAt := func(base int64, vals ...string) []byte {
+		var recs []protocol.Record
+		for _, v := range vals {
+			recs = append(recs, protocol.Record{Value: []byte(v)})
+		}
+		b := protocol.NewBatch(1000, recs)
+		enc, err := protocol.AppendBatch(nil, &b, protocol.CompressionNone)
+		require.NoError(t, err)
+		protocol.SetBatchBaseOffset(enc, base)
+		return enc
+	}
+	offsets := func(out []byte) []int64 {
+		var offs []int64
+		require.NoError(t, protocol.ForEachRecord(out, func(off, _ int64, _ *protocol.Record) error {
+			offs = append(offs, off)
+			return nil
+		}))
+		return offs
+	}
+	for _, ahead := range []bool{false, true} {
+		run := func(in []byte) ([]byte, int64, protocol.ErrorCode) {
+			checked := 0
+			if ahead {
+				checked = tr.Check(in)
+				require.Equal(t, len(in), checked)
+			}
+			return tr.Process(ctx, in, checked)
+		}
+		backwards := append(batchAt(10, "apple", "avocado"), batchAt(11, "banana")...)
+		out, next, code := run(backwards)
+		require.Equal(t, []int64{10, 11}, offsets(out), "the first batch is delivered with the error")
+		require.Equal(t, int64(12), next)
+		require.Equal(t, protocol.Other, code.Code)
+		require.Contains(t, code.Message, "stored batch at offset 11: follows one that ends at 11")
+
+		far := int64(10) + math.MaxInt32 + 5
+		wide := append(batchAt(10, "apple"), batchAt(far, "avocado")...)
+		out, next, code = run(wide)
+		require.True(t, code.IsOK(), "%v", code.Err())
+		require.Equal(t, []int64{10}, offsets(out))
+		require.Equal(t, int64(11), next, "the far batch is left to the next call")
+		out, next, code = run(wide[len(batchAt(10, "apple")):])
+		require.True(t, code.IsOK(), "%v", code.Err())
+		require.Equal(t, []int64{far}, offsets(out))
+		require.Equal(t, far+1, next)
+	}
+}
+
+// Check vouches for the leading batches whose records are well-formed and
+// stops at the first that is not (or is compressed: Process decompresses
+// and checks those itself). Process given that figure still finds the
+// malformed batch and names it, after delivering what came before.
+func TestCheckStopsAtAMalformedBatch(t *testing.T) {
+	ctx := context.Background()
+	eng := smartmodules.New(smartengine.Config{})
+	defer eng.Close()
+	tr, code := eng.NewTransform(ctx, nil, spu.TransformRequest{Version: 23,
+		SmartModules: []protocol.SmartModuleInvocation{adHoc(t, fixture(t, "filter-on-a.wasm"), filterKind, nil)}})
+	require.True(t, code.IsOK(), "%v", code.Err())
+	defer tr.Close()
+	batch := func(base int64, codec protocol.Compression, section []byte) []byte {
+		h := protocol.NewBatch(1000, []protocol.Record{{Value: []byte("x")}}).Header
+		h.BaseOffset = base
+		enc, err := protocol.AppendBatchSection(nil, &h, nil, section, codec)
+		require.NoError(t, err)
+		return enc
+	}
+	records := func(vals ...string) []byte {
+		s := protocol.AppendArrayLen(nil, len(vals))
+		for _, v := range vals {
+			s = protocol.AppendRecord(s, &protocol.Record{Value: []byte(v)})
+		}
+		return s
+	}
+	good := batch(0, protocol.CompressionNone, records("apple"))
+	short := records("avocado")
+	short[3] = 2 // claims two records
+	bad := batch(1, protocol.CompressionNone, short)
+	zipped := batch(1, protocol.CompressionGzip, records("avocado"))
+
+	require.Equal(t, len(good), tr.Check(append(append([]byte(nil), good...), bad...)))
+	require.Equal(t, len(good), tr.Check(append(append([]byte(nil), good...), zipped...)))
+	require.Equal(t, 2*len(good), tr.Check(append(append([]byte(nil), good...), good...)))
+	require.Zero(t, tr.Check(bad))
+
+	in := append(append([]byte(nil), good...), bad...)
+	out, next, code := tr.Process(ctx, in, tr.Check(in))
+	require.Equal(t, protocol.Other, code.Code)
+	require.Contains(t, code.Message, "stored batch at offset 1")
+	require.Equal(t, int64(1), next)
+	var vals []string
+	require.NoError(t, protocol.ForEachRecord(out, func(_, _ int64, r *protocol.Record) error {
+		vals = append(vals, string(r.Value))
+		return nil
+	}))
+	require.Equal(t, []string{"apple"}, vals)
 }
