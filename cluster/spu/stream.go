@@ -44,8 +44,13 @@ type Transform interface {
 	// that returns a batch, so it can be sent while the next one runs; the
 	// call after that one may reuse it. checked is what Check returned for
 	// these batches (0 if it was not called): their first checked bytes
-	// need no check again.
+	// need no check again. out is not ready to send: Finish makes it so.
 	Process(ctx context.Context, batches []byte, checked int) (out []byte, next int64, code protocol.ErrorCode)
+	// Finish completes a batch Process returned (its CRC, or its
+	// compression) and returns the bytes to send, valid as long as out.
+	// It runs on the goroutine that sends them, while Process runs on
+	// what follows; an error means nothing can be sent.
+	Finish(out []byte) ([]byte, error)
 	// Check checks stored batches before Process runs on them, on the
 	// goroutine that reads a stream ahead (so off the chain's path), and
 	// returns how many of their first bytes are checked. It may run while
@@ -346,20 +351,39 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 			return
 		}
 		if !code.IsOK() {
+			if len(out) > 0 {
+				var err error
+				if out, err = tr.Finish(out); err != nil {
+					out, resp.Partition.ErrorCode = nil, protocol.NewErrorMessage(protocol.Other, "SmartModule err "+err.Error())
+				}
+			}
 			if err := c.sendRecords(st, &resp, out); err != nil {
 				log.Debug("stream write failed", "err", err)
 			}
 			return
 		}
-		// The frame is written while the chain runs on what follows (out
-		// stays valid through that next call; the write is waited for
-		// before the one after), with the connection's write lock taken
-		// here, so anything this stream sends later goes after.
+		// The frame is finished and written while the chain runs on what
+		// follows (out stays valid through that next call; the write is
+		// waited for before the one after), with the connection's write
+		// lock taken here, so anything this stream sends later goes after.
+		// A batch that cannot be finished is sent as an error, which ends
+		// the stream.
 		c.wmu.Lock()
 		inflight = make(chan error, 1)
 		go func(resp protocol.StreamFetchResponse, done chan<- error) {
-			err := c.sendRecordsLocked(st, &resp, out)
+			var batch []byte
+			var ferr error
+			if len(out) > 0 { // else the frame says how far the filter got
+				batch, ferr = tr.Finish(out)
+			}
+			if ferr != nil {
+				batch, resp.Partition.ErrorCode = nil, protocol.NewErrorMessage(protocol.Other, "SmartModule err "+ferr.Error())
+			}
+			err := c.sendRecordsLocked(st, &resp, batch)
 			c.wmu.Unlock()
+			if err == nil {
+				err = ferr
+			}
 			done <- err
 		}(resp, inflight)
 		offset, pending = next, true
@@ -368,9 +392,9 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 
 // chunk is stored batches read for a SmartModule stream.
 type chunk struct {
-	ok     bool
-	offset int64 // the offset asked for
-	in     []byte
+	ok      bool
+	offset  int64 // the offset asked for
+	in      []byte
 	next    int64           // the offset after the last batch
 	offs    storage.Offsets // the replica's, when it was read
 	checked int             // bytes of in checked by Transform.Check

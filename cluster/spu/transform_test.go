@@ -25,6 +25,8 @@ func (m *oneBatch) NewTransform(context.Context, *Server, TransformRequest) (Tra
 
 func (m *oneBatch) Check([]byte) int { return 0 }
 
+func (m *oneBatch) Finish(out []byte) ([]byte, error) { return out, nil }
+
 func (m *oneBatch) Process(_ context.Context, batches []byte, _ int) ([]byte, int64, protocol.ErrorCode) {
 	m.calls.Add(1)
 	raw, h, _, err := protocol.NextBatch(batches)

@@ -141,7 +141,15 @@ func FuzzProcess(f *testing.F) {
 			next int64
 			code protocol.ErrorCode
 		)
-		n := allocBytes(func() { out, next, code = ft.tr.Process(context.Background(), batches, 0) })
+		n := allocBytes(func() {
+			out, next, code = ft.tr.Process(context.Background(), batches, 0)
+			if out != nil {
+				var err error
+				if out, err = ft.tr.Finish(out); err != nil {
+					t.Fatalf("Finish: %v", err)
+				}
+			}
+		})
 		if n > allocBound+uint64(4*len(batches)) {
 			t.Fatalf("allocated %d bytes for %d bytes of batches", n, len(batches))
 		}
@@ -152,6 +160,12 @@ func FuzzProcess(f *testing.F) {
 			}
 			want := append([]byte(nil), out...)
 			out2, next2, code2 := ft.tr.Process(context.Background(), batches, checked)
+			if out2 != nil {
+				var err error
+				if out2, err = ft.tr.Finish(out2); err != nil {
+					t.Fatalf("Finish: %v", err)
+				}
+			}
 			if !bytes.Equal(want, out2) || next2 != next || fmt.Sprint(code2) != fmt.Sprint(code) {
 				t.Fatalf("with %d bytes checked ahead: next %d, %v; checked in Process: next %d, %v", checked, next2, code2.Err(), next, code.Err())
 			}

@@ -44,6 +44,7 @@ import (
 	"math"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/gofluvio/fluvio/cluster/protocol"
 	"github.com/gofluvio/fluvio/cluster/smartengine"
@@ -305,12 +306,14 @@ type transform struct {
 	in       []byte // decompressed input scratch
 	section  []byte // Produce's output records scratch
 	// Process builds its output batch in out[turn]: header room, then the
-	// records section, finished in place when uncompressed (enc holds a
-	// compressed one). The buffers alternate after each call that returns
-	// a batch, so that a batch stays valid while the next is computed (the
-	// stream sends one meanwhile).
+	// records section; Finish completes it in place when uncompressed
+	// (enc holds a compressed one), with the header Process left in
+	// fin[turn]. The buffers alternate after each call that returns a
+	// batch, so that a batch stays valid, and can be finished and sent,
+	// while the next is computed.
 	out      [2][]byte
 	enc      [2][]byte
+	fin      [2]protocol.BatchHeader
 	turn     int
 	returned bool // the last call returned a batch, from out[turn]
 	// stateless: no aggregate in the chain (see spu.Transform.Stateless)
@@ -327,8 +330,9 @@ func (t *transform) Close() { _ = t.chain.Close(context.Background()) }
 func (t *transform) MemoryBytes() uint64 { return t.chain.MemoryBytes() }
 
 // Process runs stored batches through the chain into one batch (see the
-// package doc). The returned batch stays valid through the next call that
-// returns a batch; the call after that one may reuse it.
+// package doc), which Finish completes. The returned batch stays valid
+// through the next call that returns a batch; the call after that one may
+// reuse it.
 func (t *transform) Process(ctx context.Context, batches []byte, checked int) ([]byte, int64, protocol.ErrorCode) {
 	var (
 		b       outBatch
@@ -402,15 +406,34 @@ func (t *transform) Process(ctx context.Context, batches []byte, checked int) ([
 	if !started || b.count == 0 {
 		return nil, next, code
 	}
-	out, err := b.encode(t.enc[t.turn][:0], next)
-	if b.hdr.Codec() != protocol.CompressionNone {
-		t.enc[t.turn] = out[:0]
-	}
+	t.fin[t.turn] = b.finish(next)
 	t.returned = true
-	if err != nil && code.IsOK() {
-		code = protocol.NewErrorMessage(protocol.Other, "SmartModule err "+err.Error())
+	b.section[0] = byte(t.turn) // header room: Finish writes the header over it
+	return b.section, next, code
+}
+
+// Finish completes a batch Process returned: uncompressed, its CRC, in
+// place; else its compression into the turn's enc buffer. It touches only
+// the buffers of out's turn, so it may run while Process runs.
+func (t *transform) Finish(out []byte) ([]byte, error) {
+	if len(out) < len(outPrefix) || out[0] > 1 {
+		return nil, errors.New("Finish: not a batch this transform returned")
 	}
-	return out, next, code
+	turn := int(out[0]) // Process marks it there (Finish may not look at the other turn: Process may be writing it)
+	if unsafe.SliceData(out) != unsafe.SliceData(t.out[turn]) {
+		return nil, errors.New("Finish: not a batch this transform returned")
+	}
+	h := t.fin[turn]
+	if h.Codec() == protocol.CompressionNone {
+		protocol.FinishBatchInPlace(out, &h)
+		return out, nil
+	}
+	enc, err := protocol.AppendBatchSection(t.enc[turn][:0], &h, nil, out[protocol.BatchFileHeaderSize:], h.Codec())
+	if err != nil {
+		return nil, err
+	}
+	t.enc[turn] = enc[:0]
+	return enc, nil
 }
 
 // Check returns the length of the leading uncompressed batches whose
@@ -586,18 +609,13 @@ func (b *outBatch) add(h *protocol.BatchHeader, records []byte) error {
 	return nil
 }
 
-// encode finishes the batch: the count, last_offset_delta spanning the
-// processed input (up to next), the input's compression. b.section starts
-// with room for the batch header; uncompressed, the batch is finished
-// there and returned, else it is compressed into dst.
-func (b *outBatch) encode(dst []byte, next int64) ([]byte, error) {
-	section := b.section[protocol.BatchFileHeaderSize:]
-	binary.BigEndian.PutUint32(section, uint32(b.count))
+// finish writes the record count into the section and returns the
+// batch's header: last_offset_delta spanning the processed input (up to
+// next), the input's compression. transform.Finish writes it (and the
+// CRC) into the room b.section starts with, or compresses the section.
+func (b *outBatch) finish(next int64) protocol.BatchHeader {
+	binary.BigEndian.PutUint32(b.section[protocol.BatchFileHeaderSize:], uint32(b.count))
 	h := b.hdr
 	h.LastOffsetDelta = int32(next - 1 - h.BaseOffset)
-	if h.Codec() == protocol.CompressionNone {
-		protocol.FinishBatchInPlace(b.section, &h)
-		return b.section, nil
-	}
-	return protocol.AppendBatchSection(dst, &h, nil, section, h.Codec())
+	return h
 }

@@ -579,7 +579,7 @@ func TestTransformOutputStaysValidWhileTheNextIsComputed(t *testing.T) {
 	process := func(b []byte) []byte {
 		out, _, code := tr.Process(ctx, b, 0)
 		require.True(t, code.IsOK(), "%v", code.Err())
-		return out
+		return finished(t, tr, out)
 	}
 	valuesOf := func(out []byte) []string {
 		var vs []string
@@ -642,7 +642,8 @@ func TestTransformRefusesOffsetsItCannotNumber(t *testing.T) {
 				checked = tr.Check(in)
 				require.Equal(t, len(in), checked)
 			}
-			return tr.Process(ctx, in, checked)
+			out, next, code := tr.Process(ctx, in, checked)
+			return finished(t, tr, out), next, code
 		}
 		backwards := append(batchAt(10, "apple", "avocado"), batchAt(11, "banana")...)
 		out, next, code := run(backwards)
@@ -703,6 +704,7 @@ func TestCheckStopsAtAMalformedBatch(t *testing.T) {
 
 	in := append(append([]byte(nil), good...), bad...)
 	out, next, code := tr.Process(ctx, in, tr.Check(in))
+	out = finished(t, tr, out)
 	require.Equal(t, protocol.Other, code.Code)
 	require.Contains(t, code.Message, "stored batch at offset 1")
 	require.Equal(t, int64(1), next)
@@ -712,4 +714,34 @@ func TestCheckStopsAtAMalformedBatch(t *testing.T) {
 		return nil
 	}))
 	require.Equal(t, []string{"apple"}, vals)
+
+	// A compressed input gives an output compressed the same way, which
+	// Finish compresses; Finish refuses what Process did not return.
+	out, next, code = tr.Process(ctx, zipped, tr.Check(zipped))
+	require.True(t, code.IsOK(), "%v", code.Err())
+	require.Equal(t, int64(2), next)
+	out = finished(t, tr, out)
+	h, err := protocol.ParseBatchHeader(out)
+	require.NoError(t, err)
+	require.Equal(t, protocol.CompressionGzip, h.Codec())
+	vals = nil
+	require.NoError(t, protocol.ForEachRecord(out, func(_, _ int64, r *protocol.Record) error {
+		vals = append(vals, string(r.Value))
+		return nil
+	}))
+	require.Equal(t, []string{"avocado"}, vals)
+	_, err = tr.Finish(append([]byte(nil), good...))
+	require.Error(t, err)
+}
+
+// finished is the batch Process returned, finished as the SPU finishes it
+// before sending (nil stays nil).
+func finished(t *testing.T, tr spu.Transform, out []byte) []byte {
+	t.Helper()
+	if out == nil {
+		return nil
+	}
+	b, err := tr.Finish(out)
+	require.NoError(t, err)
+	return b
 }
