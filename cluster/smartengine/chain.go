@@ -160,7 +160,7 @@ func (e *Engine) refill(m *Module) {
 		if err != nil || e.closed {
 			e.mu.Unlock()
 			if in != nil {
-				_ = in.mod.Close(context.Background())
+				_ = in.close(context.Background())
 			}
 			return
 		}
@@ -173,7 +173,7 @@ func (e *Engine) refill(m *Module) {
 			}
 			e.mu.Unlock()
 			if idle {
-				_ = in.mod.Close(context.Background())
+				_ = in.close(context.Background())
 			}
 		})
 		e.spares[m] = sp
@@ -230,13 +230,14 @@ func (e *Engine) start(ctx context.Context, m *Module) (*instance, error) {
 		}
 		cctx, done := in.begin(ctx)
 		_, err := fn.Call(cctx)
+		expired := in.expired(ctx)
 		done()
 		if err != nil {
-			_ = mod.Close(ctx)
+			_ = in.close(ctx)
 			if req := limit.refused(); req > 0 {
 				return nil, &MemoryLimitError{Requested: req, Max: limit.max}
 			}
-			if cctx.Err() != nil {
+			if expired {
 				return nil, fmt.Errorf("%w: instantiate: %w", ErrTimeout, err)
 			}
 			return nil, fmt.Errorf("%w: instantiate: %w", ErrCompile, err)
@@ -248,48 +249,116 @@ func (e *Engine) start(ctx context.Context, m *Module) (*instance, error) {
 	return in, nil
 }
 
-// stopper raises an instance's stop global (see instrument.go) when the
-// running call's context ends, and empties its fuel so that the guest
-// looks at it at once; the guest then traps at its next loop iteration.
+// stopper raises an instance's stop global (see instrument.go) when a
+// call runs past its deadline or its caller's context ends.
 type stopper struct {
-	g      api.MutableGlobal
-	fuel   api.MutableGlobal
-	mu     sync.Mutex
-	active bool // a call is running
-	fired  bool // the stop global was raised during this call
+	g        api.MutableGlobal
+	fuel     api.MutableGlobal
+	mu       sync.Mutex
+	active   bool      // a call is running
+	fired    bool      // the stop global was raised during this call
+	timedOut bool      // ... because the call ran past its deadline
+	deadline time.Time // of the running call
+	timer    *time.Timer
+	// The context of the last call: it is watched (unwatch ends that)
+	// and vctx is it with the call state, kept for the calls that follow
+	// with the same context, as a stream's do.
+	parent  context.Context
+	unwatch func() bool
+	vctx    context.Context
 }
 
 func (s *stopper) fire() {
 	s.mu.Lock()
+	s.raise()
+	s.mu.Unlock()
+}
+
+// expire is the deadline timer's function. A firing late for a call that
+// has since ended must not stop the next one: it checks the deadline.
+func (s *stopper) expire() {
+	s.mu.Lock()
+	if s.active && !time.Now().Before(s.deadline) {
+		s.timedOut = true
+		s.raise()
+	}
+	s.mu.Unlock()
+}
+
+// raise sets the stop global during a call; s.mu is held.
+func (s *stopper) raise() {
 	if s.active {
 		s.fired = true
 		s.g.Set(1)
 		s.fuel.Set(0)
 	}
+}
+
+// begin opens a deadline window for calls into the instance: the guest is
+// stopped after CallTimeout or when ctx ends, whichever comes first, and
+// the call then fails (expired says which). The returned context carries
+// the call state for the host functions. done closes the window; a stop
+// raised after the guest returned is lowered again, so only a call that
+// was still running fails. A timer per instance, reset per call, and one
+// watch per caller context: a stream calls thousands of times, and a
+// context and timer per call cost more than the call's own overhead.
+func (in *instance) begin(ctx context.Context) (context.Context, func()) {
+	s := &in.stop
+	if ctx != s.parent {
+		if s.unwatch != nil {
+			s.unwatch()
+		}
+		s.parent, s.unwatch = ctx, context.AfterFunc(ctx, s.fire)
+		s.vctx = context.WithValue(ctx, callKey{}, &in.state)
+	}
+	s.mu.Lock()
+	s.active, s.timedOut = true, false
+	s.deadline = time.Now().Add(in.eng.cfg.CallTimeout)
+	if ctx.Err() != nil { // ended before this call: the watch may have fired already
+		s.raise()
+	}
+	s.mu.Unlock()
+	if s.timer == nil {
+		s.timer = time.AfterFunc(in.eng.cfg.CallTimeout, s.expire)
+	} else {
+		s.timer.Reset(in.eng.cfg.CallTimeout)
+	}
+	return s.vctx, in.endCall
+}
+
+// endCall closes the window begin opened.
+func (in *instance) endCall() {
+	s := &in.stop
+	s.timer.Stop()
+	s.mu.Lock()
+	s.active = false
+	if s.fired {
+		s.fired = false
+		s.g.Set(0)
+	}
 	s.mu.Unlock()
 }
 
-// begin opens a deadline window for calls into the instance: the returned
-// context ends after CallTimeout or with ctx, and then stops the guest.
-// done closes the window; a stop raised after the guest returned is
-// lowered again, so only a call that was still running fails.
-func (in *instance) begin(ctx context.Context) (context.Context, func()) {
-	cctx, cancel := context.WithTimeout(ctx, in.eng.cfg.CallTimeout)
+// expired reports whether the call in the window (or the last one) was
+// stopped by its deadline or by ctx ending.
+func (in *instance) expired(ctx context.Context) bool {
 	in.stop.mu.Lock()
-	in.stop.active = true
-	in.stop.mu.Unlock()
-	unwatch := context.AfterFunc(cctx, in.stop.fire)
-	return cctx, func() {
-		unwatch()
-		cancel()
-		in.stop.mu.Lock()
-		in.stop.active = false
-		if in.stop.fired {
-			in.stop.fired = false
-			in.stop.g.Set(0)
-		}
-		in.stop.mu.Unlock()
+	defer in.stop.mu.Unlock()
+	return in.stop.timedOut || ctx.Err() != nil
+}
+
+// close closes the instance and drops its watch on a caller's context.
+func (in *instance) close(ctx context.Context) error {
+	in.stop.mu.Lock()
+	if in.stop.unwatch != nil {
+		in.stop.unwatch()
+		in.stop.unwatch, in.stop.parent, in.stop.vctx = nil, nil, nil
 	}
+	if in.stop.timer != nil {
+		in.stop.timer.Stop()
+	}
+	in.stop.mu.Unlock()
+	return in.mod.Close(ctx)
 }
 
 // call runs one ABI call (spec §1.3): alloc the input in the guest, copy
@@ -300,7 +369,6 @@ func (in *instance) call(ctx context.Context, fn api.Function, name string, vers
 	cctx, done := in.begin(ctx)
 	defer done()
 	in.state = callState{}
-	cctx = context.WithValue(cctx, callKey{}, &in.state)
 
 	size := 0
 	for _, p := range input {
@@ -308,7 +376,7 @@ func (in *instance) call(ctx context.Context, fn api.Function, name string, vers
 	}
 	in.stack[0] = api.EncodeU32(uint32(size))
 	if err := in.alloc.CallWithStack(cctx, in.stack[:1]); err != nil {
-		return 0, nil, in.callError(cctx, "alloc", err)
+		return 0, nil, in.callError(ctx, "alloc", err)
 	}
 	ptr := api.DecodeU32(in.stack[0])
 	at := ptr
@@ -322,7 +390,7 @@ func (in *instance) call(ctx context.Context, fn api.Function, name string, vers
 	in.stack[1] = api.EncodeU32(uint32(size))
 	in.stack[2] = api.EncodeU32(uint32(uint16(version)))
 	if err := fn.CallWithStack(cctx, in.stack[:3]); err != nil {
-		return 0, nil, in.callError(cctx, name, err)
+		return 0, nil, in.callError(ctx, name, err)
 	}
 	rc := api.DecodeI32(in.stack[0])
 	in.out = in.out[:0]
@@ -339,7 +407,7 @@ func (in *instance) call(ctx context.Context, fn api.Function, name string, vers
 		in.stack[0] = api.EncodeU32(st.ptr)
 		in.stack[1] = api.EncodeU32(st.len)
 		if err := in.dealloc.CallWithStack(cctx, in.stack[:2]); err != nil {
-			return rc, nil, in.callError(cctx, "dealloc", err)
+			return rc, nil, in.callError(ctx, "dealloc", err)
 		}
 	}
 	return rc, in.out, nil
@@ -351,7 +419,7 @@ func (in *instance) callError(ctx context.Context, name string, err error) error
 		return fmt.Errorf("%s: %w", name, &MemoryLimitError{Requested: req, Max: in.limit.max})
 	}
 	var exit *sys.ExitError
-	if ctx.Err() != nil || (errors.As(err, &exit) && (exit.ExitCode() == sys.ExitCodeDeadlineExceeded || exit.ExitCode() == sys.ExitCodeContextCanceled)) {
+	if in.expired(ctx) || (errors.As(err, &exit) && (exit.ExitCode() == sys.ExitCodeDeadlineExceeded || exit.ExitCode() == sys.ExitCodeContextCanceled)) {
 		return fmt.Errorf("%w: %s did not return within %v: %w", ErrTimeout, name, in.eng.cfg.CallTimeout, err)
 	}
 	return fmt.Errorf("%w: %s: %w", ErrTrap, name, err)
@@ -516,7 +584,7 @@ func (c *Chain) Close(ctx context.Context) error {
 	c.closed = true
 	var errs []error
 	for _, in := range c.insts {
-		if err := in.mod.Close(ctx); err != nil {
+		if err := in.close(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}

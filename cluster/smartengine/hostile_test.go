@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -45,6 +46,30 @@ func TestCallerContextCancelsCall(t *testing.T) {
 	defer cancel()
 	_, _, err = c.Process(ctx, 0, 0, section("a"))
 	require.ErrorIs(t, err, ErrTimeout)
+}
+
+// Calls reuse the watch on their caller's context (a stream calls with the
+// same one each time): a context that ends between calls still stops the
+// next call, which fails as timed out, and the deadline applies to every
+// call afresh.
+func TestContextEndedBetweenCalls(t *testing.T) {
+	e := newEngine(t, Config{CallTimeout: 300 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	c := newChain(t, e, Invocation{Module: compileFixture(t, e, "filter-on-a.wasm")})
+	for range 5 {
+		out, _, err := c.Process(ctx, 0, 0, section("a", "b"))
+		require.NoError(t, err)
+		require.Equal(t, []string{"a"}, values(t, out))
+		time.Sleep(100 * time.Millisecond) // the calls together outlast one deadline
+	}
+	cancel()
+	_, _, err := c.Process(ctx, 0, 0, section(strings.Repeat("b", 100000)))
+	require.ErrorIs(t, err, ErrTimeout)
+
+	c2 := newChain(t, e, Invocation{Module: compileFixture(t, e, "filter-on-a.wasm")})
+	out, _, err := c2.Process(context.Background(), 0, 0, section("a", "b"))
+	require.NoError(t, err)
+	require.Equal(t, []string{"a"}, values(t, out))
 }
 
 func TestHostileOutput(t *testing.T) {
