@@ -38,22 +38,25 @@ import (
 //   - Scans: core's memchr word loop (memchrLoopPattern, what
 //     str::contains(char) compiles to) and the ASCII word loop of its UTF-8
 //     validation (asciiLoopPattern, str::from_utf8) get a helper that
-//     skips, 32 bytes at a time with SIMD, the iterations that would
+//     skips, 64 bytes at a time with SIMD, the iterations that would
 //     neither stop the loop nor be its last. Go's memchr (behind
 //     bytes.IndexByte, ContainsRune, Split...), recognised by digest, gets
-//     a SIMD search in front of its own code.
+//     a SIMD search in front of its own code, and Go's utf8.Valid,
+//     recognised by name (goValidUTF8), skips the ASCII prefix of its
+//     argument with SIMD before its own code checks the rest.
 //
 // The copy helpers check that the source, destination and the structures
 // the loop updates (cursor, Vec header, result tag) do not overlap, which
 // safe Rust guarantees; if they do, the helper does nothing and the
 // original loop runs. The scan helpers only read, and only bytes the loop
-// would read. A module the patterns do not match runs unchanged. What a
-// module computes is the same, byte for byte; two things may differ in its
-// memory: bytes beyond a Vec's length (uninitialised in Rust's model), and
-// where the heap puts an encoded value, since the encode helper grows the
-// Vec once (to the capacity the loop's doublings reach) instead of step by
-// step. Tests compare every output of the real modules with and
-// without acceleration. Config.NoAcceleration turns it off.
+// would read (utf8.Valid's also writes its own argument slots). A module
+// the patterns do not match runs unchanged. What a module computes is the
+// same, byte for byte; two things may differ in its memory: bytes beyond a
+// Vec's length (uninitialised in Rust's model), and where the heap puts an
+// encoded value, since the encode helper grows the Vec once (to the
+// capacity the loop's doublings reach) instead of step by step. Tests
+// compare every output of the real modules with and without acceleration.
+// Config.NoAcceleration turns it off.
 
 // accelStats says what acceleration changed in a module.
 type accelStats struct {
