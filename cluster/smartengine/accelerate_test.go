@@ -501,7 +501,7 @@ func TestIndexByteFastPath(t *testing.T) {
 }
 
 // goExampleWasm builds a Go SDK example module (smartmodule/examples).
-func goExampleWasm(t *testing.T, name string) []byte {
+func goExampleWasm(t testing.TB, name string) []byte {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("skipped in -short: builds a Go SmartModule")
@@ -558,4 +558,35 @@ func TestGoValidUTF8FastPath(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzGoValidUTF8: for any value, the Go filter example (utf8.Valid, then
+// bytes.ContainsRune) decides as utf8.Valid does, with the same output
+// and error with and without acceleration. Values are prefixed with an
+// ASCII run of a fuzzed length, so the fast path has something to skip.
+func FuzzGoValidUTF8(f *testing.F) {
+	f.Add([]byte("hello a"), uint16(0))
+	f.Add([]byte("é\x80"), uint16(63))
+	f.Add([]byte("\xf0\x9f\x98"), uint16(64))
+	f.Add([]byte{0xed, 0xa0, 0x80}, uint16(200))
+	wasm := goExampleWasm(f, "filter")
+	ctx := context.Background()
+	var chains [2]*Chain
+	for i, e := range []*Engine{newEngine(f, Config{}), newEngine(f, Config{NoAcceleration: true})} {
+		m, err := e.Compile(ctx, wasm)
+		require.NoError(f, err)
+		chains[i] = newChain(f, e, Invocation{Module: m})
+	}
+	f.Fuzz(func(t *testing.T, tail []byte, ascii uint16) {
+		v := strings.Repeat("x", int(ascii%1100)) + string(tail)
+		var outs, errs [2]string
+		for i, c := range chains {
+			out, rtErr, err := c.Process(ctx, 0, testTimestamp, sectionOf(rec{value: v}))
+			require.NoError(t, err)
+			require.Equal(t, !utf8.ValidString(v), rtErr != nil, "%q", v)
+			outs[i], errs[i] = string(out), fmt.Sprintf("%+v", rtErr)
+		}
+		require.Equal(t, outs[1], outs[0], "%q", v)
+		require.Equal(t, errs[1], errs[0], "%q", v)
+	})
 }
