@@ -590,3 +590,60 @@ func FuzzGoValidUTF8(f *testing.F) {
 		require.Equal(t, errs[1], errs[0], "%q", v)
 	})
 }
+
+// goShaped builds the smallest module goValidUTF8 recognises: a mutable
+// i32 global 0 (Go's stack pointer), one (i32) -> i32 function named
+// name, whose body starts by reading global 0 and returns its parameter,
+// exported as "valid". mutable, typ and body vary what the guards check.
+func goShaped(name string, mutable bool, typ, code []byte) []byte {
+	b := []byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}
+	b = wasmSection(b, secType, append([]byte{1}, typ...))
+	b = wasmSection(b, secFunction, []byte{1, 0})
+	b = wasmSection(b, secMemory, []byte{1, 0, 1})
+	mut := byte(0)
+	if mutable {
+		mut = 1
+	}
+	b = wasmSection(b, secGlobal, []byte{1, valI32, mut, opI32Const, 0, opEnd})
+	b = wasmSection(b, secExport, append(appendName([]byte{1}, "valid"), extFunc, 0))
+	body := append([]byte{1, 1, valI32}, code...)
+	b = wasmSection(b, secCode, append(uleb([]byte{1}, uint32(len(body))), body...))
+	names := appendName(nil, "name")
+	fn := appendName([]byte{1, 0}, name)
+	names = append(uleb(append(names, 1), uint32(len(fn))), fn...)
+	return wasmSection(b, secCustom, names)
+}
+
+// Only a function with Go's shape gets the utf8.Valid fast path: its
+// name, type, a mutable i32 global 0 and a body reading global 0 first.
+// The one recognised compiles and runs: on resume (parameter not 0) the
+// fast path stays out of the way.
+func TestValidUTF8NeedsGoShape(t *testing.T) {
+	typ := []byte{0x60, 1, valI32, 1, valI32}
+	code := []byte{opGlobalGet, 0, opLocalSet, 1, opLocalGet, 0, opEnd}
+	for _, tc := range []struct {
+		name string
+		wasm []byte
+		want int
+	}{
+		{"go's", goShaped(goValidUTF8Name, true, typ, code), 1},
+		{"other name", goShaped("unicode_utf8.ValidString", true, typ, code), 0},
+		{"other type", goShaped(goValidUTF8Name, true, []byte{0x60, 1, valI32, 2, valI32, valI32}, append(code[:len(code)-1:len(code)-1], opLocalGet, 0, opEnd)), 0},
+		{"immutable global", goShaped(goValidUTF8Name, false, typ, code), 0},
+		{"other body", goShaped(goValidUTF8Name, true, typ, []byte{opLocalGet, 0, opEnd}), 0},
+	} {
+		res, err := instrument(tc.wasm, true)
+		require.NoError(t, err, tc.name)
+		require.Equal(t, tc.want, res.accel.MemFuncs, tc.name)
+		ctx := context.Background()
+		rt := wazero.NewRuntime(ctx)
+		m, err := rt.Instantiate(ctx, res.wasm)
+		require.NoError(t, err, tc.name)
+		for _, pc := range []uint64{0, 3} {
+			got, err := m.ExportedFunction("valid").Call(ctx, pc)
+			require.NoError(t, err, tc.name)
+			require.Equal(t, pc, got[0], tc.name)
+		}
+		_ = rt.Close(ctx)
+	}
+}
