@@ -101,6 +101,7 @@ func (c *Client) PartitionConsumer(topic string, partition uint32) *PartitionCon
 type Stream struct {
 	pc       *PartitionConsumer
 	sock     *socket
+	own      *socket // a SmartModule stream's own connection, closed with it
 	st       *stream
 	streamID uint32
 	items    chan streamItem
@@ -221,21 +222,39 @@ func (pc *PartitionConsumer) Stream(ctx context.Context, off Offset, cfg Consume
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = DefaultMaxBytes
 	}
-	v, ok := s.version(protocol.KeyStreamFetch, clientStreamFetch)
-	if !ok {
-		return nil, fmt.Errorf("stream %s-%d: the SPU does not support StreamFetch versions %d-%d", pc.topic, pc.partition, clientStreamFetch.Min, clientStreamFetch.Max)
-	}
-	req := &protocol.StreamFetchRequest{Topic: pc.topic, Partition: pc.partition, FetchOffset: start,
-		MaxBytes: cfg.MaxBytes, Isolation: cfg.Isolation, SmartModules: cfg.SmartModules}
-	if cfg.ConsumerID != "" {
-		req.ConsumerID = &cfg.ConsumerID
-	}
 	sctx, cancel := context.WithCancel(context.Background())
 	out := &Stream{pc: pc, sock: s, items: make(chan streamItem, itemsDepth), cancel: cancel, done: make(chan struct{}), lastRead: -1, pendingAck: -1, hw: offs.HighWatermark}
 	if cfg.StopAtEnd && start >= offs.HighWatermark {
 		close(out.items)
 		close(out.done)
 		return out, nil
+	}
+	if len(cfg.SmartModules) > 0 {
+		// A connection of its own, closed with the stream: StreamFetch
+		// has no cancel message, and the SPU keeps a stream, with its
+		// SmartModule instances, until its connection closes.
+		own, err := dialSocket(ctx, s.addr, s.clientID)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		s, out.sock, out.own = own, own, own
+	}
+	fail := func(err error) (*Stream, error) {
+		cancel()
+		if out.own != nil {
+			out.own.Close()
+		}
+		return nil, err
+	}
+	v, ok := s.version(protocol.KeyStreamFetch, clientStreamFetch)
+	if !ok {
+		return fail(fmt.Errorf("stream %s-%d: the SPU does not support StreamFetch versions %d-%d", pc.topic, pc.partition, clientStreamFetch.Min, clientStreamFetch.Max))
+	}
+	req := &protocol.StreamFetchRequest{Topic: pc.topic, Partition: pc.partition, FetchOffset: start,
+		MaxBytes: cfg.MaxBytes, Isolation: cfg.Isolation, SmartModules: cfg.SmartModules}
+	if cfg.ConsumerID != "" {
+		req.ConsumerID = &cfg.ConsumerID
 	}
 	end := int64(-1)
 	if cfg.StopAtEnd {
@@ -248,8 +267,7 @@ func (pc *PartitionConsumer) Stream(ctx context.Context, off Offset, cfg Consume
 	}
 	st, err := s.openStream(protocol.KeyStreamFetch, v, req, streamDepth, s.clientID, out.received, out.alloc)
 	if err != nil {
-		cancel()
-		return nil, err
+		return fail(err)
 	}
 	out.st = st
 	go out.run(sctx, start, end)
@@ -587,11 +605,15 @@ func (s *Stream) Commit(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the stream.
+// Close stops the stream. A SmartModule stream's connection closes with
+// it, which frees the stream's SmartModule instances on the SPU.
 func (s *Stream) Close() error {
 	s.closeOnce.Do(func() {
 		s.cancel()
 		<-s.done
+		if s.own != nil {
+			s.own.Close()
+		}
 	})
 	return nil
 }

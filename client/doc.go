@@ -24,6 +24,14 @@
 // comes sets ConsumerConfig.ReuseBuffers and the stream reads new chunks
 // into the memory of chunks already consumed (`make bench` measures both).
 //
+// Connections: one per SPU, shared by producers, plain streams and calls,
+// as the Rust client does, except that a stream with SmartModules gets one
+// of its own, closed by Stream.Close. Why? StreamFetch has no cancel
+// message: the SPU keeps a stream, and the SmartModule instances it runs
+// (megabytes each), until its connection closes, so a long-lived client
+// that opens and closes filtered streams on a shared connection would pile
+// them up on the SPU.
+//
 // Why keep our own metadata cache instead of asking the SC per call? The
 // Rust client does the same (three Watch streams: SPU, Partition, Topic), so
 // our servers see the same traffic from both clients, and producers and

@@ -43,6 +43,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -71,7 +72,14 @@ type Engine struct {
 
 	mu        sync.Mutex
 	byPayload map[[sha256.Size]byte]*smartengine.Module // see module
+
+	open atomic.Int64 // transforms built and not closed
 }
+
+// OpenTransforms is the number of chains built and not yet closed: the
+// SmartModule streams (and produce entries being transformed) the SPU
+// holds an instance for.
+func (e *Engine) OpenTransforms() int { return int(e.open.Load()) }
 
 var _ spu.SmartModules = (*Engine)(nil)
 
@@ -131,7 +139,8 @@ func (e *Engine) NewTransform(ctx context.Context, s *spu.Server, req spu.Transf
 	if err != nil {
 		return nil, smartengine.ErrorCode(err)
 	}
-	t := &transform{chain: chain, maxBytes: req.MaxBytes, stateless: true}
+	e.open.Add(1)
+	t := &transform{chain: chain, maxBytes: req.MaxBytes, stateless: true, open: &e.open}
 	for _, inv := range invs {
 		if inv.Module.Kind() == smartengine.KindAggregate {
 			t.stateless = false
@@ -318,13 +327,20 @@ type transform struct {
 	returned bool // the last call returned a batch, from out[turn]
 	// stateless: no aggregate in the chain (see spu.Transform.Stateless)
 	stateless bool
+	open      *atomic.Int64 // the engine's count of open transforms
+	closeOnce sync.Once
 }
 
 // Stateless reports whether the chain has no aggregate.
 func (t *transform) Stateless() bool { return t.stateless }
 
 // Close releases the chain.
-func (t *transform) Close() { _ = t.chain.Close(context.Background()) }
+func (t *transform) Close() {
+	t.closeOnce.Do(func() {
+		_ = t.chain.Close(context.Background())
+		t.open.Add(-1)
+	})
+}
 
 // MemoryBytes is the linear memory the chain's instances hold.
 func (t *transform) MemoryBytes() uint64 { return t.chain.MemoryBytes() }

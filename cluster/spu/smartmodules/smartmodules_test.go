@@ -745,3 +745,55 @@ func finished(t *testing.T, tr spu.Transform, out []byte) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// A long-lived client that opens and closes SmartModule streams does not
+// pile up chain instances on the SPU: StreamFetch has no cancel message,
+// so the Go client gives each SmartModule stream a connection of its own
+// and closes it with the stream, and the SPU then closes the chain. A
+// plain stream and a producer on the shared connection keep working.
+func TestClosedSmartModuleStreamsFreeTheirChains(t *testing.T) {
+	eng := smartmodules.New(smartengine.Config{})
+	defer eng.Close()
+	c := start(t, clustertest.Options{SmartModules: eng})
+	c.topic(t, "letters", false, letters()...)
+	ctx := ctxT(t)
+	plain, err := c.c.PartitionConsumer("letters", 0).Stream(ctx, client.OffsetBeginning(0), client.ConsumerConfig{})
+	require.NoError(t, err)
+	defer plain.Close()
+	filter := adHoc(t, fixture(t, "filter-on-a.wasm"), filterKind, nil)
+	for range 10 {
+		got, err := c.consume(t, "letters", filter)
+		require.NoError(t, err)
+		require.Equal(t, []string{"record-a"}, got)
+	}
+	require.Eventually(t, func() bool { return eng.OpenTransforms() == 0 }, 10*time.Second, 10*time.Millisecond,
+		"%d chains still open", eng.OpenTransforms())
+
+	// A named consumer commits on its stream's connection, even once the
+	// stream reached its end; Close then frees the chain.
+	s, err := c.c.PartitionConsumer("letters", 0).Stream(ctx, client.OffsetBeginning(0),
+		client.ConsumerConfig{SmartModules: []protocol.SmartModuleInvocation{filter}, ConsumerID: "sm", StopAtEnd: true})
+	require.NoError(t, err)
+	r, err := s.Next(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "record-a", string(r.Value))
+	_, err = s.Next(ctx)
+	require.True(t, client.IsEnd(err), "%v", err)
+	require.Equal(t, 1, eng.OpenTransforms(), "an open stream keeps its chain")
+	require.NoError(t, s.Commit(ctx))
+	require.NoError(t, s.Close())
+	require.Eventually(t, func() bool { return eng.OpenTransforms() == 0 }, 10*time.Second, 10*time.Millisecond)
+	consumers, err := c.c.Admin().ListConsumers(ctx)
+	require.NoError(t, err)
+	require.Len(t, consumers, 1)
+	require.Equal(t, int64(0), consumers[0].Offset, "record-a, offset 0")
+
+	c.produce(t, "letters", false, "after")
+	for range 26 {
+		_, err := plain.Next(ctx)
+		require.NoError(t, err)
+	}
+	r, err = plain.Next(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "after", string(r.Value))
+}
