@@ -979,24 +979,12 @@ func asciiFastBody() []byte {
 // 256, the only ones Go passes. For other c the original code runs. Two
 // locals are added: a v128 (splat of c) and an i32 (match mask).
 func indexByteBody(body []byte) ([]byte, error) {
-	const params = 3
 	const s0, c, n = 0, 1, 2
-	r := &wreader{b: body}
-	groups := r.u32()
-	groupsStart := r.off
-	locals := uint64(params)
-	for i := uint32(0); i < groups && r.err == nil; i++ {
-		locals += uint64(r.u32())
-		r.byte()
+	s, nv, code, err := addLocals(body, 3, [2]byte{1, valV128}, [2]byte{1, valI32})
+	if err != nil {
+		return nil, err
 	}
-	if r.err != nil {
-		return nil, r.err
-	}
-	nv, m := locals, locals+1
-	out := binary.AppendUvarint(nil, uint64(groups)+2)
-	out = append(out, body[groupsStart:r.off]...)
-	out = append(out, 1, valV128, 1, valI32)
-	s := asm(out)
+	m := nv + 1
 	s = s.op(opBlock, blockTypeNil).get(c).i32(255).op(opI32GtU, opBrIf, 0)
 	s = s.get(c).simd(simdI8x16Splat).set(nv)
 	// scanWidth bytes at a time while none is c (the 16-byte loop then
@@ -1015,7 +1003,7 @@ func indexByteBody(body []byte) ([]byte, error) {
 	s = s.get(s0).i32(1).op(opI32Add).set(s0).get(n).i32(1).op(opI32Sub).set(n)
 	s = s.op(opBr, 0, opEnd, opEnd)
 	s = s.i32(0).op(opReturn, opEnd)
-	return append(s, body[r.off:]...), nil
+	return append(s, code...), nil
 }
 
 // goValidUTF8Name is the name Go's linker gives utf8.Valid in the name
@@ -1123,23 +1111,11 @@ func skipFuncType(r *wreader) {
 // slots, which belong to the callee in Go's stack-based calling
 // convention. Five i32 locals are added.
 func validUTF8Body(body []byte) ([]byte, error) {
-	const params = 1
-	r := &wreader{b: body}
-	groups := r.u32()
-	groupsStart := r.off
-	locals := uint64(params)
-	for i := uint32(0); i < groups && r.err == nil; i++ {
-		locals += uint64(r.u32())
-		r.byte()
+	s, sp, code, err := addLocals(body, 1, [2]byte{5, valI32})
+	if err != nil {
+		return nil, err
 	}
-	if r.err != nil {
-		return nil, r.err
-	}
-	sp, p, n, k, a := locals, locals+1, locals+2, locals+3, locals+4
-	out := binary.AppendUvarint(nil, uint64(groups)+1)
-	out = append(out, body[groupsStart:r.off]...)
-	out = append(out, 5, valI32)
-	s := asm(out)
+	p, n, k, a := sp+1, sp+2, sp+3, sp+4
 	s = s.get(0).op(opI32Eqz, opIf, blockTypeNil)
 	s = s.op(opGlobalGet, 0).set(sp)
 	s = s.get(sp).mem(opI64Load, 3, 8).op(opI32WrapI64).set(p)
@@ -1163,7 +1139,31 @@ func validUTF8Body(body []byte) ([]byte, error) {
 		s = s.get(sp).get(sp).mem(opI64Load, 3, off).get(k).op(opI64ExtendI32, opI64Sub).mem(opI64Store, 3, off)
 	}
 	s = s.op(opEnd, opEnd)
-	return append(s, body[r.off:]...), nil
+	return append(s, code...), nil
+}
+
+// addLocals splits a function body (params parameters) into its local
+// declarations and its code. It returns the declarations with the extra
+// groups (count, type) appended, the index of the first added local, and
+// the code.
+func addLocals(body []byte, params uint64, extra ...[2]byte) (decls asm, first uint64, code []byte, err error) {
+	r := &wreader{b: body}
+	groups := r.u32()
+	from := r.off
+	first = params
+	for i := uint32(0); i < groups && r.err == nil; i++ {
+		first += uint64(r.u32())
+		r.byte()
+	}
+	if r.err != nil {
+		return nil, 0, nil, r.err
+	}
+	decls = binary.AppendUvarint(nil, uint64(groups)+uint64(len(extra)))
+	decls = append(decls, body[from:r.off]...)
+	for _, g := range extra {
+		decls = append(decls, g[0], g[1])
+	}
+	return decls, first, body[r.off:], nil
 }
 
 // appendSleb appends v as a signed LEB128 (binary.AppendVarint is zigzag).

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -506,13 +504,7 @@ func goExampleWasm(t testing.TB, name string) []byte {
 	if testing.Short() {
 		t.Skip("skipped in -short: builds a Go SmartModule")
 	}
-	out := filepath.Join(t.TempDir(), name+".wasm")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, "./smartmodule/examples/"+name)
-	cmd.Dir = fixtures.Root()
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	msg, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build %s: %s", name, msg)
-	b, err := os.ReadFile(out)
+	b, err := os.ReadFile(fixtures.GoSmartModule(t, name))
 	require.NoError(t, err)
 	return b
 }

@@ -70,7 +70,7 @@ func TestRealClientSmartModules(t *testing.T) {
 	// A record-level error after a record that passes, with our Go SDK's
 	// filter example (values that are not UTF-8 fail it): the Node client
 	// cannot produce such values, so the Go client does.
-	goFilter := buildGoExample(t, "filter")
+	goFilter := fixtures.GoSmartModule(t, "filter")
 	require.NoError(t, c.Admin().CreateTopic(ctx, "bad-utf8", client.TopicOptions{Partitions: 1}))
 	p, err := c.Producer(ctx, "bad-utf8")
 	require.NoError(t, err)
@@ -141,17 +141,4 @@ func TestRealClientSmartModules(t *testing.T) {
 	plain := steps["plain"]
 	require.Nil(t, plain.Error)
 	require.Equal(t, []string{"apple", "fruit", "banana"}, plain.Values, "the SPU still serves plain streams")
-}
-
-// buildGoExample builds smartmodule/examples/NAME with GOOS=wasip1
-// -buildmode=c-shared and returns the .wasm path.
-func buildGoExample(t *testing.T, name string) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), name+".wasm")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, "./smartmodule/examples/"+name)
-	cmd.Dir = fixtures.Root()
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	msg, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build %s: %s", name, msg)
-	return out
 }

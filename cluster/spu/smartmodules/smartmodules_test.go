@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -375,13 +373,7 @@ func goExample(t testing.TB, name string) []byte {
 	if testing.Short() {
 		t.Skip("skipped in -short: builds a Go SmartModule")
 	}
-	out := filepath.Join(t.TempDir(), name+".wasm")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, "./smartmodule/examples/"+name)
-	cmd.Dir = fixtures.Root()
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	msg, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build %s: %s", name, msg)
-	b, err := os.ReadFile(out)
+	b, err := os.ReadFile(fixtures.GoSmartModule(t, name))
 	require.NoError(t, err)
 	exampleWasm[name] = b
 	return b
@@ -560,22 +552,8 @@ func TestFilteredStreamOverManyReads(t *testing.T) {
 // whatever calls returning nothing come between.
 func TestTransformOutputStaysValidWhileTheNextIsComputed(t *testing.T) {
 	ctx := context.Background()
-	eng := smartmodules.New(smartengine.Config{})
-	defer eng.Close()
-	tr, code := eng.NewTransform(ctx, nil, spu.TransformRequest{Version: 23,
-		SmartModules: []protocol.SmartModuleInvocation{adHoc(t, fixture(t, "filter-on-a.wasm"), filterKind, nil)}})
-	require.True(t, code.IsOK(), "%v", code.Err())
-	defer tr.Close()
-	batch := func(vals ...string) []byte {
-		var recs []protocol.Record
-		for _, v := range vals {
-			recs = append(recs, protocol.Record{Value: []byte(v)})
-		}
-		b := protocol.NewBatch(1000, recs)
-		enc, err := protocol.AppendBatch(nil, &b, protocol.CompressionNone)
-		require.NoError(t, err)
-		return enc
-	}
+	tr := filterTransform(t)
+	batch := func(vals ...string) []byte { return storedBatch(t, 0, vals...) }
 	process := func(b []byte) []byte {
 		out, _, code := tr.Process(ctx, b, 0)
 		require.True(t, code.IsOK(), "%v", code.Err())
@@ -610,23 +588,7 @@ func TestTransformOutputStaysValidWhileTheNextIsComputed(t *testing.T) {
 // found by FuzzProcess. Input checked ahead (Check) gives the same.
 func TestTransformRefusesOffsetsItCannotNumber(t *testing.T) {
 	ctx := context.Background()
-	eng := smartmodules.New(smartengine.Config{})
-	defer eng.Close()
-	tr, code := eng.NewTransform(ctx, nil, spu.TransformRequest{Version: 23,
-		SmartModules: []protocol.SmartModuleInvocation{adHoc(t, fixture(t, "filter-on-a.wasm"), filterKind, nil)}})
-	require.True(t, code.IsOK(), "%v", code.Err())
-	defer tr.Close()
-	batchAt := func(base int64, vals ...string) []byte {
-		var recs []protocol.Record
-		for _, v := range vals {
-			recs = append(recs, protocol.Record{Value: []byte(v)})
-		}
-		b := protocol.NewBatch(1000, recs)
-		enc, err := protocol.AppendBatch(nil, &b, protocol.CompressionNone)
-		require.NoError(t, err)
-		protocol.SetBatchBaseOffset(enc, base)
-		return enc
-	}
+	tr := filterTransform(t)
 	offsets := func(out []byte) []int64 {
 		var offs []int64
 		require.NoError(t, protocol.ForEachRecord(out, func(off, _ int64, _ *protocol.Record) error {
@@ -645,7 +607,7 @@ func TestTransformRefusesOffsetsItCannotNumber(t *testing.T) {
 			out, next, code := tr.Process(ctx, in, checked)
 			return finished(t, tr, out), next, code
 		}
-		backwards := append(batchAt(10, "apple", "avocado"), batchAt(11, "banana")...)
+		backwards := append(storedBatch(t, 10, "apple", "avocado"), storedBatch(t, 11, "banana")...)
 		out, next, code := run(backwards)
 		require.Equal(t, []int64{10, 11}, offsets(out), "the first batch is delivered with the error")
 		require.Equal(t, int64(12), next)
@@ -653,12 +615,12 @@ func TestTransformRefusesOffsetsItCannotNumber(t *testing.T) {
 		require.Contains(t, code.Message, "stored batch at offset 11: follows one that ends at 11")
 
 		far := int64(10) + math.MaxInt32 + 5
-		wide := append(batchAt(10, "apple"), batchAt(far, "avocado")...)
+		wide := append(storedBatch(t, 10, "apple"), storedBatch(t, far, "avocado")...)
 		out, next, code = run(wide)
 		require.True(t, code.IsOK(), "%v", code.Err())
 		require.Equal(t, []int64{10}, offsets(out))
 		require.Equal(t, int64(11), next, "the far batch is left to the next call")
-		out, next, code = run(wide[len(batchAt(10, "apple")):])
+		out, next, code = run(wide[len(storedBatch(t, 10, "apple")):])
 		require.True(t, code.IsOK(), "%v", code.Err())
 		require.Equal(t, []int64{far}, offsets(out))
 		require.Equal(t, far+1, next)
@@ -671,12 +633,7 @@ func TestTransformRefusesOffsetsItCannotNumber(t *testing.T) {
 // malformed batch and names it, after delivering what came before.
 func TestCheckStopsAtAMalformedBatch(t *testing.T) {
 	ctx := context.Background()
-	eng := smartmodules.New(smartengine.Config{})
-	defer eng.Close()
-	tr, code := eng.NewTransform(ctx, nil, spu.TransformRequest{Version: 23,
-		SmartModules: []protocol.SmartModuleInvocation{adHoc(t, fixture(t, "filter-on-a.wasm"), filterKind, nil)}})
-	require.True(t, code.IsOK(), "%v", code.Err())
-	defer tr.Close()
+	tr := filterTransform(t)
 	batch := func(base int64, codec protocol.Compression, section []byte) []byte {
 		h := protocol.NewBatch(1000, []protocol.Record{{Value: []byte("x")}}).Header
 		h.BaseOffset = base
@@ -796,4 +753,32 @@ func TestClosedSmartModuleStreamsFreeTheirChains(t *testing.T) {
 	r, err = plain.Next(ctx)
 	require.NoError(t, err)
 	require.Equal(t, "after", string(r.Value))
+}
+
+// filterTransform is a transform through filter-on-a.wasm, as the SPU
+// builds for a stream, closed with the test.
+func filterTransform(t *testing.T) spu.Transform {
+	t.Helper()
+	eng := smartmodules.New(smartengine.Config{})
+	t.Cleanup(func() { _ = eng.Close() })
+	tr, code := eng.NewTransform(context.Background(), nil, spu.TransformRequest{Version: 23,
+		SmartModules: []protocol.SmartModuleInvocation{adHoc(t, fixture(t, "filter-on-a.wasm"), filterKind, nil)}})
+	require.True(t, code.IsOK(), "%v", code.Err())
+	t.Cleanup(tr.Close)
+	return tr
+}
+
+// storedBatch is an uncompressed batch of values at offset base, as the
+// log stores it.
+func storedBatch(t *testing.T, base int64, vals ...string) []byte {
+	t.Helper()
+	var recs []protocol.Record
+	for _, v := range vals {
+		recs = append(recs, protocol.Record{Value: []byte(v)})
+	}
+	b := protocol.NewBatch(1000, recs)
+	enc, err := protocol.AppendBatch(nil, &b, protocol.CompressionNone)
+	require.NoError(t, err)
+	protocol.SetBatchBaseOffset(enc, base)
+	return enc
 }
