@@ -1,6 +1,7 @@
 package spu
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -107,6 +108,15 @@ func (c *conn) startStream(h *protocol.RequestHeader, req *protocol.StreamFetchR
 		c.sendError(h.CorrelationID, h.APIVersion, req, 0, nil, protocol.NewError(protocol.NotLeaderForPartition))
 		return
 	}
+	// The request was decoded in place from the connection's read buffer,
+	// which the next requests overwrite while this stream builds its
+	// chain: the module bytes it carries are copied (and dropped once the
+	// chain is built).
+	for i := range req.SmartModules {
+		if w := &req.SmartModules[i].Wasm; w.AdHoc != nil {
+			w.AdHoc = bytes.Clone(w.AdHoc)
+		}
+	}
 	c.mu.Lock()
 	c.nextStream++
 	st := &stream{id: c.nextStream, corr: h.CorrelationID, version: h.APIVersion, req: req, rep: rep,
@@ -154,6 +164,9 @@ func (c *conn) runStream(st *stream) {
 		}
 		tr = t
 		defer tr.Close()
+		for i := range req.SmartModules {
+			req.SmartModules[i].Wasm.AdHoc = nil // the chain is built: the stream keeps no copy
+		}
 	}
 	iso := storage.Isolation(req.Isolation)
 	maxBytes := int(req.MaxBytes)

@@ -1,7 +1,9 @@
 package spu
 
 import (
+	"bytes"
 	"context"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -105,4 +107,42 @@ func TestTransformedStreamRunsAheadButWaitsForAcks(t *testing.T) {
 			require.Equal(t, []string{"b"}, vals)
 		})
 	}
+}
+
+// payloadKeeper is a SmartModules stand-in that reads the request's ad
+// hoc module bytes only once released, as a slow chain build would.
+type payloadKeeper struct {
+	release chan struct{}
+	got     chan []byte
+}
+
+func (p *payloadKeeper) NewTransform(_ context.Context, _ *Server, req TransformRequest) (Transform, protocol.ErrorCode) {
+	<-p.release
+	p.got <- bytes.Clone(req.SmartModules[0].Wasm.AdHoc)
+	return nil, protocol.NewErrorMessage(protocol.SmartModuleInvalid, "test")
+}
+
+// The module bytes of a StreamFetch stay intact while the stream builds
+// its chain, whatever the client sends meanwhile on the connection (the
+// request is read from the connection's buffer, which the next requests
+// reuse).
+func TestAdHocModuleOutlivesTheReadBuffer(t *testing.T) {
+	pk := &payloadKeeper{release: make(chan struct{}), got: make(chan []byte, 1)}
+	s := startSPU(t, Config{SmartModules: pk})
+	leadReplica(t, s, "t", 0, protocol.TopicCompressionAny)
+	c := dial(t, s)
+	module := bytes.Repeat([]byte("module!"), 3000)
+	req := streamReq("t", 0, 0)
+	req.SmartModules = []protocol.SmartModuleInvocation{{Wasm: protocol.AdHocWasm(module)}}
+	corr := c.send(protocol.KeyStreamFetch, v, req)
+	// Produce requests that together pass through the whole read buffer.
+	value := strings.Repeat("p", 60<<10)
+	for range 10 {
+		r := c.call(protocol.KeyProduce, v, produceReq("t", 0, batchOf(t, protocol.CompressionNone, value))).(*protocol.ProduceResponse)
+		require.True(t, r.Responses[0].Partitions[0].ErrorCode.IsOK())
+	}
+	close(pk.release)
+	require.Equal(t, module, <-pk.got)
+	f := c.expect(corr, protocol.KeyStreamFetch, v).(*protocol.StreamFetchResponse)
+	require.Equal(t, protocol.SmartModuleInvalid, f.Partition.ErrorCode.Code)
 }
