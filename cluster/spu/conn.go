@@ -88,15 +88,24 @@ type frameReader struct {
 	buf   []byte // buffered bytes are buf[r:w]
 	r, w  int
 	big   []byte // reused for frames larger than buf
+	bigs  int    // frames read on their own so far
 }
 
-// frameBufSize is the read buffer of a connection; larger frames are read
-// on their own (ReadFrame's growth rules).
-const frameBufSize = 256 << 10
+// A connection's read buffer starts at frameBufMin and grows to
+// frameBufSize once a frame does not fit or a read fills it (a busy
+// producer); larger frames are read on their own (ReadFrame's growth
+// rules), into a buffer kept from the second such frame on. Why not start
+// big? Many connections carry little: a consumer's acknowledgements, or
+// the one SmartModule stream of the connection the Go client gives it,
+// whose only large frame is the request carrying the module.
+const (
+	frameBufMin  = 16 << 10
+	frameBufSize = 256 << 10
+)
 
 func (f *frameReader) next() ([]byte, error) {
 	if f.buf == nil {
-		f.buf = make([]byte, frameBufSize)
+		f.buf = make([]byte, frameBufMin)
 	}
 	if err := f.fill(4); err != nil {
 		return nil, err
@@ -106,6 +115,9 @@ func (f *frameReader) next() ([]byte, error) {
 		return nil, fmt.Errorf("%w: frame of %d bytes (limit %d)", protocol.ErrTooLarge, n, f.limit)
 	}
 	total := 4 + int(n)
+	if total > len(f.buf) && total <= frameBufSize {
+		f.grow()
+	}
 	if total > len(f.buf) {
 		rest := io.MultiReader(bytes.NewReader(f.buf[f.r:f.w]), f.rd)
 		f.r, f.w = 0, 0
@@ -113,10 +125,11 @@ func (f *frameReader) next() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if cap(frame) <= 1<<20 {
+		f.bigs++
+		if f.bigs > 1 && cap(frame) <= 1<<20 {
 			f.big = frame[:0]
 		} else {
-			f.big = nil // do not pin a huge produce buffer
+			f.big = nil // do not pin a one-off or huge frame's buffer
 		}
 		return frame, nil
 	}
@@ -143,7 +156,11 @@ func (f *frameReader) fill(n int) error {
 	for f.w-f.r < n {
 		m, err := f.rd.Read(f.buf[f.w:])
 		f.w += m
+		full := f.w == len(f.buf)
 		if f.w-f.r >= n {
+			if full {
+				f.grow() // more is likely waiting
+			}
 			return nil
 		}
 		if err != nil {
@@ -154,6 +171,16 @@ func (f *frameReader) fill(n int) error {
 		}
 	}
 	return nil
+}
+
+// grow moves the buffered bytes to a buffer of frameBufSize.
+func (f *frameReader) grow() {
+	if len(f.buf) >= frameBufSize {
+		return
+	}
+	buf := make([]byte, frameBufSize)
+	f.w = copy(buf, f.buf[f.r:f.w])
+	f.r, f.buf = 0, buf
 }
 
 // buffered reports whether a whole frame is already buffered.

@@ -25,7 +25,8 @@ func payloadOf(n int, seed byte) []byte {
 }
 
 func TestFrameReader(t *testing.T) {
-	sizes := []int{0, 1, 100, 16 << 10, frameBufSize - 4, frameBufSize - 3, frameBufSize + 5000, 3 << 20, 7}
+	sizes := []int{0, 1, 100, frameBufMin - 4, frameBufMin - 3, frameBufMin + 1, 16 << 10, frameBufSize - 4, frameBufSize - 3,
+		frameBufSize + 5000, 3 << 20, 7, frameBufSize + 100, frameBufSize + 200, 9}
 	var stream []byte
 	var want [][]byte
 	for i, n := range sizes {
@@ -53,6 +54,39 @@ func TestFrameReader(t *testing.T) {
 			require.ErrorIs(t, err, io.EOF)
 		})
 	}
+}
+
+// A connection that carries small frames keeps a small buffer; it grows
+// for a larger frame, and a buffer for frames larger still is kept from
+// the second one on (a one-off, like the request carrying a SmartModule,
+// is not kept).
+func TestFrameReaderMemory(t *testing.T) {
+	var stream []byte
+	for range 100 {
+		stream = append(stream, frameOf(payloadOf(100, 1))...)
+	}
+	fr := &frameReader{rd: iotest.HalfReader(bytes.NewReader(stream)), limit: protocol.MaxFrameSize}
+	for range 100 {
+		_, err := fr.next()
+		require.NoError(t, err)
+	}
+	require.Len(t, fr.buf, frameBufMin)
+
+	big := frameOf(payloadOf(frameBufSize+10, 2))
+	stream = append(append(append(frameOf(payloadOf(50<<10, 3)), big...), big...), frameOf(payloadOf(10, 4))...)
+	fr = &frameReader{rd: bytes.NewReader(stream), limit: protocol.MaxFrameSize}
+	_, err := fr.next()
+	require.NoError(t, err)
+	require.Len(t, fr.buf, frameBufSize, "grown for a 50 KiB frame")
+	_, err = fr.next()
+	require.NoError(t, err)
+	require.Nil(t, fr.big, "the first large frame's buffer is not kept")
+	_, err = fr.next()
+	require.NoError(t, err)
+	require.NotNil(t, fr.big, "the second one's is")
+	got, err := fr.next()
+	require.NoError(t, err)
+	require.Equal(t, payloadOf(10, 4), got)
 }
 
 func TestFrameReaderBuffered(t *testing.T) {
