@@ -218,6 +218,12 @@ func (e *Engine) start(ctx context.Context, m *Module) (*instance, error) {
 		_ = mod.Close(ctx)
 		return nil, fmt.Errorf("%w: instrumented module lacks %s", ErrCompile, stopGlobalExport)
 	}
+	// The data segments, which instantiation writes before any start
+	// function runs.
+	if m.data != nil && (mod.Memory() == nil || !mod.Memory().Write(m.dataAt, m.data)) {
+		_ = mod.Close(ctx)
+		return nil, fmt.Errorf("%w: instantiate: data segments at %d..%d do not fit in the module's memory", ErrCompile, m.dataAt, uint64(m.dataAt)+uint64(len(m.data)))
+	}
 	// What wazero's start functions would have run, under the deadline: the
 	// start section, then _initialize (Go c-shared guests).
 	for _, name := range []string{startFuncExport, "_initialize"} {

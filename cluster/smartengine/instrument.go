@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -71,6 +72,7 @@ const (
 	secExport    = 7
 	secStart     = 8
 	secCode      = 10
+	secData      = 11
 	secDataCount = 12
 	extFunc      = 0
 	extTable     = 1
@@ -88,6 +90,10 @@ type instrumented struct {
 	wasm     []byte
 	hasStart bool // the module had a start section, now exported as startFuncExport
 	accel    accelStats
+	// The module's data segments, applied: wasm has no data section and
+	// the instance's memory gets data at dataAt instead (see dataImage).
+	data   []byte
+	dataAt uint32
 }
 
 // instrument returns wasm with a stop check at every loop header (see the
@@ -116,7 +122,7 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 	}
 
 	var importedGlobals, importedFuncs uint32
-	hasMemory := false
+	hasMemory, importsMemory := false, false
 	var types, funcs, code []byte // bodies of the type, function and code sections
 	var globals []byte            // body of the global section without its count
 	var globalCount uint32
@@ -133,6 +139,7 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 			}
 			importedFuncs, importedGlobals = f, g
 			hasMemory = hasMemory || m > 0
+			importsMemory = m > 0
 		case secCustom:
 			sr := &wreader{b: s.body}
 			if sr.name() == "name" && sr.err == nil {
@@ -177,6 +184,19 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 		}
 	}
 	stopIdx := importedGlobals + globalCount
+	var dataSec []byte
+	hasDataCount := false
+	for _, s := range secs {
+		switch s.id {
+		case secData:
+			dataSec = s.body
+		case secDataCount:
+			hasDataCount = true
+		}
+	}
+	if hasMemory && !importsMemory && !hasDataCount && dataSec != nil {
+		res.data, res.dataAt = dataImage(dataSec)
+	}
 
 	// The code section first: whether helpers are appended to the type,
 	// function and code sections depends on what it finds.
@@ -282,6 +302,8 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 		switch {
 		case s.id == secGlobal || s.id == secExport || s.id == secStart:
 			continue // rewritten (start: dropped)
+		case s.id == secData && res.data != nil:
+			continue // applied as one image
 		case s.id == secCustom:
 			nr := &wreader{b: s.body}
 			if strings.HasPrefix(nr.name(), ".debug_") {
@@ -306,6 +328,56 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 	}
 	res.wasm = out
 	return res, nil
+}
+
+// maxDataImage bounds the memory image dataImage builds.
+const maxDataImage = 16 << 20
+
+// dataImage applies a data section's segments, in order, to a zeroed
+// image of the memory they cover, and returns it with its address: what
+// instantiation writes into memory 0, as one copy. Why? Go modules carry
+// tens of thousands of data segments, and wazero applying them one by one
+// (evaluating each offset) was most of the 3 ms an instance of a Go
+// SmartModule took to start. It returns nil unless every segment is
+// active, in memory 0, at an i32.const offset, and the image stays under
+// maxDataImage; the data section is then kept as it is.
+func dataImage(sec []byte) ([]byte, uint32) {
+	type segment struct {
+		at    uint64
+		bytes []byte
+	}
+	r := &wreader{b: sec}
+	n := r.u32()
+	if r.err != nil || n == 0 || uint64(n) > uint64(len(sec)) {
+		return nil, 0
+	}
+	segs := make([]segment, 0, n)
+	lo, hi := uint64(math.MaxUint64), uint64(0)
+	for range n {
+		if r.u32() != 0 || r.byte() != opI32Const { // passive or explicit memory: keep the section
+			return nil, 0
+		}
+		from := r.off
+		v := r.s64() // i32.const: a signed LEB of at most 5 bytes; the address is its 32 bits
+		if r.off-from > 5 || v < math.MinInt32 || v > math.MaxInt32 || r.byte() != opEnd {
+			return nil, 0
+		}
+		at := uint64(uint32(int32(v)))
+		b := r.take(int(r.u32()))
+		if r.err != nil {
+			return nil, 0
+		}
+		segs = append(segs, segment{at, b})
+		lo, hi = min(lo, at), max(hi, at+uint64(len(b)))
+	}
+	if r.off != len(sec) || hi-lo > maxDataImage {
+		return nil, 0
+	}
+	img := make([]byte, hi-lo)
+	for _, s := range segs {
+		copy(img[s.at-lo:], s.bytes)
+	}
+	return img, uint32(lo)
 }
 
 // countImports returns the number of imported functions and globals.

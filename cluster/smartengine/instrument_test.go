@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/gofluvio/fluvio/internal/fixtures"
 )
@@ -162,4 +163,84 @@ func FuzzInstrument(f *testing.F) {
 		require.NoError(t, err, "instrumented module no longer compiles")
 		_ = inst.Close(ctx)
 	})
+}
+
+// An instance of an instrumented module whose data section became an
+// image (instrumented.data) starts with the same memory as an instance of
+// the module as built: Rust and Go SmartModules (a Go module has tens of
+// thousands of segments).
+func TestDataImageMatchesInstantiation(t *testing.T) {
+	ctx := context.Background()
+	for name, wasm := range map[string][]byte{
+		"filter-on-a.wasm": fixtureWasm(t, "filter-on-a.wasm"),
+		"go filter":        goExampleWasm(t, "filter"),
+	} {
+		res, err := instrument(wasm, true)
+		require.NoError(t, err)
+		require.NotNil(t, res.data, name)
+		r := &wreader{b: res.wasm, off: 8}
+		for r.off < len(r.b) && r.err == nil {
+			require.NotEqual(t, byte(secData), r.byte(), "%s: the data section is gone", name)
+			r.take(int(r.u32()))
+		}
+		require.NoError(t, r.err)
+
+		memoryOf := func(wasm []byte, image []byte, at uint32) []byte {
+			rt := wazero.NewRuntime(ctx)
+			defer rt.Close(ctx)
+			wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+			_, err := rt.NewHostModuleBuilder("env").NewFunctionBuilder().
+				WithFunc(func(int32, int32) {}).Export("copy_records").Instantiate(ctx)
+			require.NoError(t, err)
+			m, err := rt.InstantiateWithConfig(ctx, wasm, wazero.NewModuleConfig().WithStartFunctions())
+			require.NoError(t, err, name)
+			if image != nil {
+				require.True(t, m.Memory().Write(at, image))
+			}
+			b, ok := m.Memory().Read(0, m.Memory().Size())
+			require.True(t, ok)
+			return bytes.Clone(b)
+		}
+		want := memoryOf(wasm, nil, 0)
+		got := memoryOf(res.wasm, res.data, res.dataAt)
+		require.True(t, bytes.Equal(want, got), "%s: memories differ", name)
+	}
+}
+
+// dataImage applies segments in order (a later one overwrites an earlier
+// one), leaves gaps zero, and declines what it cannot apply as one copy.
+func TestDataImage(t *testing.T) {
+	seg := func(flag byte, expr []byte, data string) []byte {
+		b := append([]byte{flag}, expr...)
+		return append(uleb(b, uint32(len(data))), data...)
+	}
+	at := func(v int32) []byte { return append(appendSleb([]byte{opI32Const}, int64(v)), opEnd) }
+	sec := func(segs ...[]byte) []byte {
+		b := uleb(nil, uint32(len(segs)))
+		for _, s := range segs {
+			b = append(b, s...)
+		}
+		return b
+	}
+	img, off := dataImage(sec(seg(0, at(100), "hello"), seg(0, at(103), "LO!"), seg(0, at(110), "x")))
+	require.Equal(t, uint32(100), off)
+	require.Equal(t, "helLO!\x00\x00\x00\x00x", string(img))
+
+	img, off = dataImage(sec(seg(0, at(-1), "z")))
+	require.Equal(t, uint32(0xffffffff), off, "i32.const -1 is the last address")
+	require.Equal(t, "z", string(img))
+
+	for name, s := range map[string][]byte{
+		"passive":         sec(seg(0, at(0), "a"), append([]byte{1}, uleb(nil, 1)...)),
+		"global offset":   sec(seg(0, []byte{0x23, 0, opEnd}, "a")),
+		"explicit memory": sec(append([]byte{2, 0}, append(at(0), 1, 'a')...)),
+		"too large":       sec(seg(0, at(0), "a"), seg(0, at(maxDataImage), "b")),
+		"truncated":       sec(seg(0, at(0), "abc"))[:5],
+		"trailing bytes":  append(sec(seg(0, at(0), "a")), 0),
+		"long offset":     sec(seg(0, []byte{opI32Const, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, opEnd}, "a")),
+		"empty":           sec(),
+	} {
+		img, _ := dataImage(s)
+		require.Nil(t, img, name)
+	}
 }

@@ -66,6 +66,8 @@ type Module struct {
 	hasLookBack bool
 	hasDealloc  bool
 	hasStart    bool   // start section, exported as startFuncExport
+	data        []byte // the data segments, applied (instrumented.data)
+	dataAt      uint32
 	minMemory   uint64 // initial memory in bytes
 	// startedBytes is the memory an instance had once started (Go guests
 	// grow theirs while _initialize runs): new instances reserve it at
@@ -175,6 +177,7 @@ func (e *Engine) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 	}
 	m.digest = digest
 	m.hasStart = inst.hasStart
+	m.data, m.dataAt = inst.data, inst.dataAt
 	if err := e.defineCopyRecords(ctx, copyModule); err != nil {
 		_ = compiled.Close(ctx)
 		return nil, err
