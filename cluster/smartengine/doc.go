@@ -41,7 +41,11 @@
 //     with a word loop and search and validate text 4 bytes at a time.
 //     Those idioms are recognised when a module is compiled and run as
 //     bulk memory and SIMD operations with the same results
-//     (accelerate.go), as is Go's memchr in Go modules: filter-on-a.wasm
-//     runs about 30× faster. Config.NoAcceleration runs modules as they
-//     are.
+//     (accelerate.go), as are Go's memchr and utf8.Valid in Go modules:
+//     filter-on-a.wasm runs about 30× faster. Config.NoAcceleration runs
+//     modules as they are.
+//   - A module's data segments are applied as one memory image when it
+//     is instantiated (instrument.go, dataImage), not one by one: same
+//     memory, and a Go module (tens of thousands of segments) starts in
+//     under 1 ms instead of 2.4 ms.
 package smartengine
