@@ -152,9 +152,11 @@ func (e *Engine) refill(m *Module) {
 		return
 	}
 	e.refilling[m] = true
+	e.refills.Add(1)
 	e.mu.Unlock()
 	go func() {
-		in, err := e.start(context.Background(), m)
+		defer e.refills.Done()
+		in, err := e.start(e.bg, m)
 		e.mu.Lock()
 		delete(e.refilling, m)
 		if err != nil || e.closed {

@@ -71,6 +71,11 @@ type Engine struct {
 
 	spares    map[*Module]*spare // see refill
 	refilling map[*Module]bool
+	// Spares start on goroutines of their own, under bg: Close cancels it
+	// and waits for them before it closes the runtime they run in.
+	bg      context.Context
+	stopBg  context.CancelFunc
+	refills sync.WaitGroup
 }
 
 // New creates an engine: one wazero runtime in compiled mode with WASI
@@ -111,6 +116,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("smartengine: instantiate WASI: %w", err)
 	}
+	bg, stopBg := context.WithCancel(context.Background())
 	return &Engine{
 		cfg:       cfg,
 		rt:        rt,
@@ -120,6 +126,8 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		hosts:     map[string]bool{},
 		spares:    map[*Module]*spare{},
 		refilling: map[*Module]bool{},
+		bg:        bg,
+		stopBg:    stopBg,
 	}, nil
 }
 
@@ -131,6 +139,8 @@ func (e *Engine) Close(ctx context.Context) error {
 	e.mu.Lock()
 	e.closed = true
 	e.mu.Unlock()
+	e.stopBg()
+	e.refills.Wait()
 	err := e.rt.Close(ctx)
 	if cerr := e.cache.Close(ctx); err == nil {
 		err = cerr

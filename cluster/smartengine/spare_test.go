@@ -106,3 +106,38 @@ func TestClosedChainsAreReleased(t *testing.T) {
 	grown := int64(heap()) - int64(before)
 	require.Less(t, grown, int64(64<<20), "300 closed chains still hold %d MiB", grown>>20)
 }
+
+// Close stops a spare that is still starting (its _initialize running on
+// a goroutine of its own) and waits for it before it closes the runtime
+// the spare runs in, instead of closing the runtime under it.
+func TestCloseStopsAStartingSpare(t *testing.T) {
+	e, err := New(context.Background(), Config{CacheDir: sharedCacheDir(t), CallTimeout: time.Minute})
+	require.NoError(t, err)
+	// _initialize counts memory[0] down from 400 million: about a second.
+	var count []byte
+	count = append(count, i32c(0)...)
+	count = append(count, i32c(400_000_000)...)
+	count = append(count, 0x36, 2, 0) // i32.store
+	count = append(count, opLoop, blockTypeNil)
+	count = append(count, i32c(0)...)
+	count = append(count, i32c(0)...)
+	count = append(count, 0x28, 2, 0) // i32.load
+	count = append(count, i32c(1)...)
+	count = append(count, opI32Sub)
+	count = append(count, 0x36, 2, 0) // i32.store
+	count = append(count, i32c(0)...)
+	count = append(count, 0x28, 2, 0, opBrIf, 0, opEnd)
+	wasm := assemble([][2]string{{"env", "copy_records"}}, 1, []wasmFunc{allocFunc,
+		{name: "filter", typ: typeABI, body: i32c(0)}, {name: "_initialize", typ: typeNullary, body: count}})
+	ctx := context.Background()
+	m, err := e.Compile(ctx, wasm)
+	require.NoError(t, err)
+	began := time.Now()
+	c, err := e.NewChain(ctx, 25, Invocation{Module: m}) // starts an instance, then a spare in the background
+	require.NoError(t, err)
+	startTime := time.Since(began)
+	_ = c.Close(ctx)
+	began = time.Now()
+	require.NoError(t, e.Close(ctx))
+	require.Less(t, time.Since(began), startTime/2, "Close waited for the spare's _initialize (%v) to finish", startTime)
+}
