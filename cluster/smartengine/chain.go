@@ -63,6 +63,7 @@ type instance struct {
 	stack     [3]uint64
 	in        []byte // input scratch
 	out       []byte // copy of the last output
+	called    bool   // a transform call has returned (see Module.workingBytes)
 }
 
 // NewChain instantiates the invocations' modules in order for a stream
@@ -185,7 +186,7 @@ func (e *Engine) refill(m *Module) {
 
 // start instantiates m and runs its start functions.
 func (e *Engine) start(ctx context.Context, m *Module) (*instance, error) {
-	limit := &limitedAllocator{max: e.cfg.MaxMemoryBytes, reserve: m.startedBytes.Load()}
+	limit := &limitedAllocator{max: e.cfg.MaxMemoryBytes, reserve: max(m.startedBytes.Load(), m.workingBytes.Load())}
 	if m.minMemory > limit.max {
 		return nil, &MemoryLimitError{Requested: m.minMemory, Max: limit.max}
 	}
@@ -536,6 +537,10 @@ func (c *Chain) Process(ctx context.Context, baseOffset, baseTimestamp int64, re
 		if err != nil {
 			c.fail(err)
 			return nil, nil, fmt.Errorf("chain step %d: %w", i, err)
+		}
+		if !in.called {
+			in.called = true
+			in.m.noteWorking(in.limit.size.Load())
 		}
 		if rc < 0 {
 			return nil, nil, fmt.Errorf("chain step %d: %w", i, &ReturnCodeError{Func: in.m.kind.String(), Code: rc})

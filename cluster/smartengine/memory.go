@@ -23,6 +23,7 @@ type limitedAllocator struct {
 	reserve   uint64        // capacity to allocate at once (see Module.startedBytes)
 	requested atomic.Uint64 // last refused size; 0 = none
 	size      atomic.Uint64 // current length in bytes
+	moves     atomic.Int32  // growths that moved the memory to a larger array
 }
 
 // Allocate implements experimental.MemoryAllocator.
@@ -55,6 +56,7 @@ func (m *limitedMemory) Reallocate(size uint64) []byte {
 		nb := make([]byte, size, newCap)
 		copy(nb, m.buf)
 		m.buf = nb
+		m.a.moves.Add(1)
 	}
 	m.a.size.Store(size)
 	return m.buf

@@ -3,6 +3,7 @@ package smartengine
 import (
 	"context"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,4 +141,31 @@ func TestCloseStopsAStartingSpare(t *testing.T) {
 	began = time.Now()
 	require.NoError(t, e.Close(ctx))
 	require.Less(t, time.Since(began), startTime/2, "Close waited for the spare's _initialize (%v) to finish", startTime)
+}
+
+// An instance reserves at once the memory the module's instances had
+// after their first call: the first batch of a new stream does not move
+// its memory to a larger array (filter-on-a.wasm grows past its initial
+// memory on its first call). A spare started before that was known
+// reserves less.
+func TestInstancesReserveTheWorkingMemory(t *testing.T) {
+	e := newEngine(t, Config{})
+	ctx := context.Background()
+	m := compileFixture(t, e, "filter-on-a.wasm")
+	batch := section(strings.Repeat("a", 200<<10), "b")
+	first := newChain(t, e, Invocation{Module: m})
+	_, _, err := first.Process(ctx, 0, 0, batch)
+	require.NoError(t, err)
+	require.Positive(t, first.insts[0].limit.moves.Load(), "the first instance's memory grew by moving")
+	require.Equal(t, first.insts[0].limit.size.Load(), m.workingBytes.Load())
+
+	// The spare started along with the first instance reserved what was
+	// known then; the one started along with the second knows more.
+	require.Eventually(t, spareReady(e, m), 10*time.Second, 5*time.Millisecond)
+	_ = newChain(t, e, Invocation{Module: m})
+	require.Eventually(t, spareReady(e, m), 10*time.Second, 5*time.Millisecond)
+	third := newChain(t, e, Invocation{Module: m})
+	_, _, err = third.Process(ctx, 0, 0, batch)
+	require.NoError(t, err)
+	require.Zero(t, third.insts[0].limit.moves.Load(), "a later instance's did not move")
 }
