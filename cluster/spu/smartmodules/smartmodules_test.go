@@ -1,6 +1,7 @@
 package smartmodules_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -781,4 +782,33 @@ func storedBatch(t *testing.T, base int64, vals ...string) []byte {
 	require.NoError(t, err)
 	protocol.SetBatchBaseOffset(enc, base)
 	return enc
+}
+
+// A payload sent again resolves to its module (found among the recent
+// ones by comparing bytes); one that differs in a single byte is not taken
+// for it, even right after the original.
+func TestRepeatedPayloadsResolveExactly(t *testing.T) {
+	ctx := context.Background()
+	eng := smartmodules.New(smartengine.Config{})
+	defer eng.Close()
+	inv := adHoc(t, fixture(t, "filter-on-a.wasm"), filterKind, nil)
+	build := func(inv protocol.SmartModuleInvocation) protocol.ErrorCode {
+		tr, code := eng.NewTransform(ctx, nil, spu.TransformRequest{Version: 23, SmartModules: []protocol.SmartModuleInvocation{inv}})
+		if code.IsOK() {
+			out, _, code := tr.Process(ctx, storedBatch(t, 0, "apple", "kiwi"), 0)
+			require.True(t, code.IsOK(), "%v", code.Err())
+			require.NotNil(t, out)
+			tr.Close()
+		}
+		return code
+	}
+	for range 3 {
+		require.True(t, build(inv).IsOK())
+	}
+	bad := inv
+	bad.Wasm.AdHoc = bytes.Clone(inv.Wasm.AdHoc)
+	bad.Wasm.AdHoc[len(bad.Wasm.AdHoc)-5] ^= 1 // the gzip CRC
+	code := build(bad)
+	require.Equal(t, protocol.SmartModuleInvalid, code.Code, "%v", code.Err())
+	require.True(t, build(inv).IsOK())
 }
