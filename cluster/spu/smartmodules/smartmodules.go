@@ -17,7 +17,14 @@
 // batch that yields records; record offset deltas are rebased onto it;
 // last_offset_delta spans every processed input batch, and next (sent as
 // next_filter_offset) is the offset after the last one, so the client
-// acknowledges past filtered-out records.
+// acknowledges past filtered-out records. A batch whose offsets would not
+// fit the output's int32 last_offset_delta is left to the next call, and
+// batches whose offsets go backwards (no log holds them) are refused.
+//
+// Work is kept off the goroutine that runs the chain, the stream's
+// slowest part: Check validates the records of batches read ahead, on the
+// goroutine that reads them, and Process returns its batch unfinished:
+// Finish writes its CRC, or compresses it, on the goroutine that sends it.
 //
 // Deliberate deviations from upstream Fluvio:
 //
