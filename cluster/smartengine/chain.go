@@ -63,7 +63,7 @@ type instance struct {
 	stack     [3]uint64
 	in        []byte // input scratch
 	out       []byte // copy of the last output
-	called    bool   // a transform call has returned (see Module.workingBytes)
+	called    bool   // a transform call has returned (see Module.reserveBytes)
 }
 
 // NewChain instantiates the invocations' modules in order for a stream
@@ -186,7 +186,7 @@ func (e *Engine) refill(m *Module) {
 
 // start instantiates m and runs its start functions.
 func (e *Engine) start(ctx context.Context, m *Module) (*instance, error) {
-	limit := &limitedAllocator{max: e.cfg.MaxMemoryBytes, reserve: max(m.startedBytes.Load(), m.workingBytes.Load())}
+	limit := &limitedAllocator{max: e.cfg.MaxMemoryBytes, reserve: m.reserveBytes.Load()}
 	if m.minMemory > limit.max {
 		return nil, &MemoryLimitError{Requested: m.minMemory, Max: limit.max}
 	}
@@ -252,9 +252,7 @@ func (e *Engine) start(ctx context.Context, m *Module) (*instance, error) {
 			return nil, fmt.Errorf("%w: instantiate: %w", ErrCompile, err)
 		}
 	}
-	if size := limit.size.Load(); size > m.startedBytes.Load() {
-		m.startedBytes.Store(size) // the next instance reserves this much at once
-	}
+	m.noteReserve(limit.size.Load())
 	return in, nil
 }
 
@@ -540,7 +538,7 @@ func (c *Chain) Process(ctx context.Context, baseOffset, baseTimestamp int64, re
 		}
 		if !in.called {
 			in.called = true
-			in.m.noteWorking(in.limit.size.Load())
+			in.m.noteReserve(in.limit.size.Load())
 		}
 		if rc < 0 {
 			return nil, nil, fmt.Errorf("chain step %d: %w", i, &ReturnCodeError{Func: in.m.kind.String(), Code: rc})

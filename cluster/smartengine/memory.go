@@ -20,7 +20,7 @@ const wasmPage = 64 << 10
 // instance.
 type limitedAllocator struct {
 	max       uint64
-	reserve   uint64        // capacity to allocate at once (see Module.startedBytes)
+	reserve   uint64        // capacity to allocate at once (see Module.reserveBytes)
 	requested atomic.Uint64 // last refused size; 0 = none
 	size      atomic.Uint64 // current length in bytes
 	moves     atomic.Int32  // growths that moved the memory to a larger array

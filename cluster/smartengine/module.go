@@ -69,27 +69,26 @@ type Module struct {
 	data        []byte // the data segments, applied (instrumented.data)
 	dataAt      uint32
 	minMemory   uint64 // initial memory in bytes
-	// startedBytes is the memory an instance had once started (Go guests
-	// grow theirs while _initialize runs), and workingBytes the largest an
-	// instance had after its first transform call (up to
-	// maxWorkingReserve): new instances reserve the larger at once rather
-	// than reallocating and copying as they grow, which a stream's first
-	// batch paid for (0.4 ms for filter-on-a.wasm), and spares are
+	// reserveBytes is the largest memory an instance had once started (Go
+	// guests grow theirs while _initialize runs) or after its first
+	// transform call, up to maxReserve: new instances reserve it at once
+	// rather than reallocating and copying as they grow, which a stream's
+	// first batch paid for (0.4 ms for filter-on-a.wasm), and spares are
 	// started off the stream's path.
-	startedBytes atomic.Uint64
-	workingBytes atomic.Uint64
+	reserveBytes atomic.Uint64
 }
 
-// maxWorkingReserve bounds what one instance's first call teaches the
-// instances that follow to reserve.
-const maxWorkingReserve = 16 << 20
+// maxReserve bounds what an instance teaches the ones that follow to
+// reserve.
+const maxReserve = 16 << 20
 
-// noteWorking records the memory an instance has after its first call.
-func (m *Module) noteWorking(size uint64) {
-	size = min(size, maxWorkingReserve)
+// noteReserve records the memory an instance has once started or after
+// its first call.
+func (m *Module) noteReserve(size uint64) {
+	size = min(size, maxReserve)
 	for {
-		cur := m.workingBytes.Load()
-		if size <= cur || m.workingBytes.CompareAndSwap(cur, size) {
+		cur := m.reserveBytes.Load()
+		if size <= cur || m.reserveBytes.CompareAndSwap(cur, size) {
 			return
 		}
 	}

@@ -157,7 +157,7 @@ func TestInstancesReserveTheWorkingMemory(t *testing.T) {
 	_, _, err := first.Process(ctx, 0, 0, batch)
 	require.NoError(t, err)
 	require.Positive(t, first.insts[0].limit.moves.Load(), "the first instance's memory grew by moving")
-	require.Equal(t, first.insts[0].limit.size.Load(), m.workingBytes.Load())
+	require.Equal(t, first.insts[0].limit.size.Load(), m.reserveBytes.Load())
 
 	// The spare started along with the first instance reserved what was
 	// known then; the one started along with the second knows more.
