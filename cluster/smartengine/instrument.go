@@ -129,6 +129,8 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 	var exports []byte
 	var exportCount uint32
 	var names []byte // the "name" custom section's contents
+	var dataSec []byte
+	hasDataCount := false
 	startFunc := int64(-1)
 	for _, s := range secs {
 		switch s.id {
@@ -147,6 +149,10 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 			}
 		case secMemory:
 			hasMemory = hasMemory || (&wreader{b: s.body}).u32() > 0
+		case secData:
+			dataSec = s.body
+		case secDataCount:
+			hasDataCount = true
 		case secType:
 			types = s.body
 		case secFunction:
@@ -184,16 +190,6 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 		}
 	}
 	stopIdx := importedGlobals + globalCount
-	var dataSec []byte
-	hasDataCount := false
-	for _, s := range secs {
-		switch s.id {
-		case secData:
-			dataSec = s.body
-		case secDataCount:
-			hasDataCount = true
-		}
-	}
 	if hasMemory && !importsMemory && !hasDataCount && dataSec != nil {
 		res.data, res.dataAt = dataImage(dataSec)
 	}

@@ -364,13 +364,8 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 			return
 		}
 		if !code.IsOK() {
-			if len(out) > 0 {
-				var err error
-				if out, err = tr.Finish(out); err != nil {
-					out, resp.Partition.ErrorCode = nil, protocol.NewErrorMessage(protocol.Other, "SmartModule err "+err.Error())
-				}
-			}
-			if err := c.sendRecords(st, &resp, out); err != nil {
+			batch, _ := finishFrame(tr, out, &resp)
+			if err := c.sendRecords(st, &resp, batch); err != nil {
 				log.Debug("stream write failed", "err", err)
 			}
 			return
@@ -384,14 +379,7 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 		c.wmu.Lock()
 		inflight = make(chan error, 1)
 		go func(resp protocol.StreamFetchResponse, done chan<- error) {
-			var batch []byte
-			var ferr error
-			if len(out) > 0 { // else the frame says how far the filter got
-				batch, ferr = tr.Finish(out)
-			}
-			if ferr != nil {
-				batch, resp.Partition.ErrorCode = nil, protocol.NewErrorMessage(protocol.Other, "SmartModule err "+ferr.Error())
-			}
+			batch, ferr := finishFrame(tr, out, &resp)
 			err := c.sendRecordsLocked(st, &resp, batch)
 			c.wmu.Unlock()
 			if err == nil {
@@ -401,6 +389,21 @@ func (c *conn) runTransformed(st *stream, tr Transform, offset int64, maxBytes i
 		}(resp, inflight)
 		offset, pending = next, true
 	}
+}
+
+// finishFrame completes the batch of a frame (Transform.Finish); a frame
+// without records (it says how far the filter got) has none to finish. A
+// batch that cannot be finished is replaced by the error, in resp.
+func finishFrame(tr Transform, out []byte, resp *protocol.StreamFetchResponse) ([]byte, error) {
+	if len(out) == 0 {
+		return nil, nil
+	}
+	batch, err := tr.Finish(out)
+	if err != nil {
+		resp.Partition.ErrorCode = protocol.NewErrorMessage(protocol.Other, "SmartModule err "+err.Error())
+		return nil, err
+	}
+	return batch, nil
 }
 
 // chunk is stored batches read for a SmartModule stream.

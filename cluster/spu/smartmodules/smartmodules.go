@@ -634,8 +634,8 @@ func recordCount(section []byte) int {
 	return int(binary.BigEndian.Uint32(section))
 }
 
-// outPrefix starts every output batch: room for the batch header, then
-// the record count (both written by outBatch.encode).
+// outPrefix starts every output batch: room for the batch header
+// (written by transform.Finish), then the record count (outBatch.finish).
 var outPrefix [protocol.BatchFileHeaderSize + 4]byte
 
 // outBatch accumulates the output batch of one Process call.
