@@ -87,12 +87,20 @@ func BenchmarkConsume(b *testing.B) {
 	}
 	// The same records through the adapter and engine alone (no storage,
 	// network or client): the ceiling of the consuming runs above.
-	batches := benchBatches(b, benchValues(benchRecords, size), 64<<10)
+	// Read as the SPU reads them: as many stored batches as fit in the
+	// client's default max_bytes.
+	var reads [][]byte
+	for _, batch := range benchBatches(b, benchValues(benchRecords, size), 64<<10) {
+		if n := len(reads); n == 0 || len(reads[n-1])+len(batch) > client.DefaultMaxBytes {
+			reads = append(reads, nil)
+		}
+		reads[len(reads)-1] = append(reads[len(reads)-1], batch...)
+	}
 	eng := smartmodules.New(smartengine.Config{})
 	defer eng.Close()
 	for _, tc := range cases[1:] {
 		b.Run("transform-only/"+tc.name+"/size=1KiB", func(b *testing.B) {
-			tr, code := eng.NewTransform(ctx, nil, spu.TransformRequest{Version: 23, SmartModules: tc.invs()})
+			tr, code := eng.NewTransform(ctx, nil, spu.TransformRequest{Version: 23, MaxBytes: client.DefaultMaxBytes, SmartModules: tc.invs()})
 			require.True(b, code.IsOK(), "%v", code.Err())
 			defer tr.Close()
 			b.SetBytes(benchRecords * size)
@@ -100,8 +108,8 @@ func BenchmarkConsume(b *testing.B) {
 			b.ResetTimer()
 			began := time.Now()
 			for range b.N {
-				for _, batch := range batches {
-					if _, _, code := tr.Process(ctx, batch, 0); !code.IsOK() {
+				for _, read := range reads {
+					if _, _, code := tr.Process(ctx, read, 0); !code.IsOK() {
 						b.Fatal(code.Err())
 					}
 				}
@@ -190,12 +198,13 @@ func benchTopic(b *testing.B, c *cluster, topic string, n int) {
 func benchBatches(b *testing.B, values [][]byte, batchSize int) [][]byte {
 	var out [][]byte
 	var recs []protocol.Record
-	size := 0
+	size, base := 0, int64(0)
 	flush := func() {
 		batch := protocol.NewBatch(time.Now().UnixMilli(), recs)
 		enc, err := protocol.AppendBatch(nil, &batch, protocol.CompressionNone)
 		require.NoError(b, err)
-		protocol.SetBatchBaseOffset(enc, int64(len(out)*len(recs)))
+		protocol.SetBatchBaseOffset(enc, base)
+		base += int64(len(recs))
 		out = append(out, enc)
 		recs, size = nil, 0
 	}

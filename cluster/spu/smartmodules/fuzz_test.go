@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"runtime/metrics"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gofluvio/fluvio/cluster/protocol"
@@ -119,7 +121,9 @@ func FuzzProduce(f *testing.F) {
 // panic, bounded allocation, and the output batch decodes with next past
 // its last offset. Check never claims more than the input, and Process
 // with what Check returned (as the SPU runs it) gives the same result as
-// Process checking everything itself (the chain is stateless).
+// Process checking everything itself. Gathering the outputs of batches into
+// one batch is invisible: the records (offsets, timestamps and all) are
+// those a call per batch yields (the chain is stateless).
 func FuzzProcess(f *testing.F) {
 	seeds := seedBatches(f)
 	for _, b := range seeds {
@@ -132,6 +136,20 @@ func FuzzProcess(f *testing.F) {
 		all = append(all, b...)
 	}
 	f.Add(all)
+	// Uncompressed batches whose outputs share one output batch, then one
+	// whose output cannot (its timestamps are absent).
+	var merged []byte
+	for i, ts := range []int64{1700000000000, 1700000000500, 1690000000000, -1} {
+		recs := []protocol.Record{{Value: []byte("a" + strings.Repeat("b", i)), TimestampDelta: int64(i)}, {Value: []byte("zz")}, {Key: []byte("k"), Value: []byte("banana")}}
+		b := protocol.NewBatch(ts, recs)
+		enc, err := protocol.AppendBatch(nil, &b, protocol.CompressionNone)
+		if err != nil {
+			f.Fatal(err)
+		}
+		protocol.SetBatchBaseOffset(enc, int64(10*i))
+		merged = append(merged, enc...)
+	}
+	f.Add(merged)
 	// A stored batch whose records section claims 0xff303030 records.
 	f.Add([]byte("00000000\x00\x00\x0020000000000 0000000000000000000000000000000000\xff0000000000000000000000000000000000000000"))
 	ft := newFuzzTransform(f)
@@ -148,6 +166,7 @@ func FuzzProcess(f *testing.F) {
 				if out, err = ft.tr.Finish(out); err != nil {
 					t.Fatalf("Finish: %v", err)
 				}
+				out = bytes.Clone(out) // later calls reuse the buffer
 			}
 		})
 		if n > allocBound+uint64(4*len(batches)) {
@@ -158,7 +177,7 @@ func FuzzProcess(f *testing.F) {
 			if checked < 0 || checked > len(batches) {
 				t.Fatalf("Check claims %d of %d bytes", checked, len(batches))
 			}
-			want := append([]byte(nil), out...)
+			want := out
 			out2, next2, code2 := ft.tr.Process(context.Background(), batches, checked)
 			if out2 != nil {
 				var err error
@@ -168,6 +187,13 @@ func FuzzProcess(f *testing.F) {
 			}
 			if !bytes.Equal(want, out2) || next2 != next || fmt.Sprint(code2) != fmt.Sprint(code) {
 				t.Fatalf("with %d bytes checked ahead: next %d, %v; checked in Process: next %d, %v", checked, next2, code2.Err(), next, code.Err())
+			}
+			if code.IsOK() {
+				if one, ok := batchByBatch(t, ft, batches, next); ok {
+					if got := outputRecords(t, want); !slices.Equal(got, one) {
+						t.Fatalf("one output batch holds\n%q\na call per batch gives\n%q", got, one)
+					}
+				}
 			}
 		}
 		if code.Code == protocol.Other {
@@ -187,4 +213,47 @@ func FuzzProcess(f *testing.F) {
 			t.Fatalf("next %d, batch ends at %d", next, got)
 		}
 	})
+}
+
+// batchByBatch runs each of batches before offset next through the chain
+// in a call of its own and returns the records of the outputs (see
+// outputRecords); false when a call fails.
+func batchByBatch(t *testing.T, ft *fuzzTransform, batches []byte, next int64) ([]string, bool) {
+	var recs []string
+	it := protocol.NewBatchIterator(batches)
+	for it.Next() && it.Header().BaseOffset < next {
+		out, _, code := ft.tr.Process(context.Background(), it.Batch(), 0)
+		if !code.IsOK() {
+			return nil, false
+		}
+		if out != nil {
+			batch, err := ft.tr.Finish(out)
+			if err != nil {
+				t.Fatalf("Finish: %v", err)
+			}
+			recs = append(recs, outputRecords(t, batch)...)
+		}
+	}
+	return recs, it.Err() == nil
+}
+
+// outputRecords describes the records of an output batch as a consumer
+// sees them: offset, timestamp, key, value and headers.
+func outputRecords(t *testing.T, batch []byte) []string {
+	if len(batch) == 0 {
+		return nil
+	}
+	b, _, err := protocol.DecodeBatch(batch)
+	if err != nil {
+		t.Fatalf("output batch invalid: %v", err)
+	}
+	var recs []string
+	for _, r := range b.Records {
+		ts := r.TimestampDelta
+		if b.Header.FirstTimestamp >= 0 {
+			ts += b.Header.FirstTimestamp
+		}
+		recs = append(recs, fmt.Sprintf("%d@%d %q=%q %v", b.Header.BaseOffset+r.OffsetDelta, ts, r.Key, r.Value, r.Headers))
+	}
+	return recs
 }

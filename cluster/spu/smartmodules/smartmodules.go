@@ -18,7 +18,9 @@
 // last_offset_delta spans every processed input batch, and next (sent as
 // next_filter_offset) is the offset after the last one, so the client
 // acknowledges past filtered-out records. A batch whose offsets would not
-// fit the output's int32 last_offset_delta is left to the next call, and
+// fit the output's int32 last_offset_delta is left to the next call, as
+// is one without timestamps (first_timestamp -1) after batches with them,
+// or the reverse (its records' timestamps would change meaning), and
 // batches whose offsets go backwards (no log holds them) are refused.
 //
 // Work is kept off the goroutine that runs the chain, the stream's
@@ -432,8 +434,11 @@ func (t *transform) Process(ctx context.Context, batches []byte, checked int) ([
 			code = protocol.NewErrorMessage(protocol.Other, fmt.Sprintf("SmartModule err stored batch at offset %d: follows one that ends at %d", h.BaseOffset, next-1))
 			break
 		}
-		if started && h.LastOffset()-b.hdr.BaseOffset > math.MaxInt32 {
-			break // beyond what the output's last_offset_delta spans: the next call
+		if started && (h.LastOffset()-b.hdr.BaseOffset > math.MaxInt32 || (h.FirstTimestamp >= 0) != (b.hdr.FirstTimestamp >= 0)) {
+			// Beyond what the output's last_offset_delta spans, or without
+			// timestamps where the output has them (or the reverse, which
+			// rebasing would turn into other timestamps): the next call's.
+			break
 		}
 		in, err := protocol.BatchRecords(t.in[:0], raw, 0) // uncompressed: no copy
 		if err != nil {
