@@ -420,6 +420,7 @@ func (t *transform) Process(ctx context.Context, batches []byte, checked int) ([
 	}
 	t.returned = false
 	b.section = append(t.out[t.turn][:0], outPrefix[:]...)
+	b.room = len(outPrefix) + len(batches)
 	it := protocol.NewBatchIterator(batches)
 	pos := 0 // where the batch starts in batches
 	for it.Next() {
@@ -648,6 +649,11 @@ type outBatch struct {
 	hdr     protocol.BatchHeader
 	section []byte // room for the batch header, u32 count (patched at the end), records
 	count   int
+	// room is the capacity section takes at once when it first has to
+	// grow: what the input would need (a filter's output fits; a map's
+	// grows from there), where doubling from a few bytes made a new
+	// stream allocate its output buffers about twice over.
+	room int
 }
 
 // start takes the header, base offset, timestamp and compression from the
@@ -670,6 +676,10 @@ func (b *outBatch) add(h *protocol.BatchHeader, records []byte) error {
 	n := recordCount(records)
 	if n == 0 {
 		return nil
+	}
+	if need := len(b.section) + len(records); need > cap(b.section) && b.room > 0 {
+		b.section = append(make([]byte, 0, max(need, b.room)), b.section...)
+		b.room = 0
 	}
 	b.count += n
 	if offShift == 0 && tsShift == 0 {
