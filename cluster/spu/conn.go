@@ -47,7 +47,7 @@ func (c *conn) serve() {
 		c.close()
 		c.wg.Wait()
 	}()
-	fr := &frameReader{rd: c.nc, limit: c.s.cfg.MaxFrameSize}
+	fr := &frameReader{rd: c.nc, limit: c.s.cfg.MaxFrameSize, pool: &c.s.bigFrames}
 	held := 0 // request bytes answered since the last write
 	for {
 		frame, err := fr.next()
@@ -89,7 +89,19 @@ type frameReader struct {
 	r, w  int
 	big   []byte // reused for frames larger than buf
 	bigs  int    // frames read on their own so far
+	// pool holds the buffers of one-off large frames, shared by the
+	// server's connections: the Go client opens a connection per
+	// SmartModule stream, whose request carries the module (a Go one is
+	// 0.8 MB gzipped), and allocating, clearing and growing a buffer for
+	// each was a tenth of such a stream's start. lent is the last frame
+	// read into one, returned to the pool once the next frame is asked
+	// for (the caller is done with it then).
+	pool *sync.Pool
+	lent []byte
 }
+
+// maxPooledFrame bounds the frame buffers the pool keeps.
+const maxPooledFrame = 4 << 20
 
 // A connection's read buffer starts at frameBufMin and grows to
 // frameBufSize once a frame does not fit or a read fills it (a busy
@@ -104,6 +116,11 @@ const (
 )
 
 func (f *frameReader) next() ([]byte, error) {
+	if f.lent != nil {
+		b := f.lent
+		f.pool.Put(&b)
+		f.lent = nil
+	}
 	if f.buf == nil {
 		f.buf = make([]byte, frameBufMin)
 	}
@@ -121,15 +138,22 @@ func (f *frameReader) next() ([]byte, error) {
 	if total > len(f.buf) {
 		rest := io.MultiReader(bytes.NewReader(f.buf[f.r:f.w]), f.rd)
 		f.r, f.w = 0, 0
-		frame, err := protocol.ReadFrame(rest, f.big[:0], f.limit)
+		dst := f.big
+		if dst == nil {
+			dst = f.pooled(int(n))
+		}
+		frame, err := protocol.ReadFrame(rest, dst[:0], f.limit)
 		if err != nil {
 			return nil, err
 		}
 		f.bigs++
-		if f.bigs > 1 && cap(frame) <= 1<<20 {
+		switch {
+		case f.bigs > 1 && cap(frame) <= 1<<20:
 			f.big = frame[:0]
-		} else {
-			f.big = nil // do not pin a one-off or huge frame's buffer
+		case f.pool != nil && cap(frame) <= maxPooledFrame:
+			f.big, f.lent = nil, frame[:0] // a one-off's buffer is the server's
+		default:
+			f.big = nil // do not pin a huge frame's buffer
 		}
 		return frame, nil
 	}
@@ -142,6 +166,23 @@ func (f *frameReader) next() ([]byte, error) {
 	frame := f.buf[f.r+4 : f.r+total : f.r+total]
 	f.r += total
 	return frame, nil
+}
+
+// pooled returns a buffer of the pool that holds n bytes, if one is
+// there (ReadFrame then reads into it at once).
+func (f *frameReader) pooled(n int) []byte {
+	if f.pool == nil {
+		return nil
+	}
+	p, _ := f.pool.Get().(*[]byte)
+	if p == nil {
+		return nil
+	}
+	if cap(*p) < n {
+		f.pool.Put(p)
+		return nil
+	}
+	return (*p)[:0]
 }
 
 // fill buffers at least n bytes (n <= len(buf)), reading what is there.

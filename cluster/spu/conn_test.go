@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"runtime/debug"
+	"sync"
 	"testing"
 	"testing/iotest"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 
@@ -87,6 +90,32 @@ func TestFrameReaderMemory(t *testing.T) {
 	got, err := fr.next()
 	require.NoError(t, err)
 	require.Equal(t, payloadOf(10, 4), got)
+}
+
+// A connection's one-off large frame lends its buffer to the server's
+// pool once the next frame is asked for, and the next connection reads its
+// own large frame into it: the bytes are that frame's.
+func TestFrameReadersShareLargeFrameBuffers(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // a collection may empty a sync.Pool
+	var pool sync.Pool
+	big1, big2 := payloadOf(frameBufSize+100, 5), payloadOf(frameBufSize+50, 6)
+	first := &frameReader{rd: bytes.NewReader(append(frameOf(big1), frameOf(payloadOf(10, 7))...)), limit: protocol.MaxFrameSize, pool: &pool}
+	got, err := first.next()
+	require.NoError(t, err)
+	require.Equal(t, big1, got)
+	lent := unsafe.SliceData(got)
+	got, err = first.next()
+	require.NoError(t, err)
+	require.Equal(t, payloadOf(10, 7), got)
+
+	second := &frameReader{rd: bytes.NewReader(frameOf(big2)), limit: protocol.MaxFrameSize, pool: &pool}
+	got, err = second.next()
+	require.NoError(t, err)
+	require.Equal(t, big2, got)
+	require.Same(t, lent, unsafe.SliceData(got), "read into the first connection's buffer")
+	_, err = second.next()
+	require.ErrorIs(t, err, io.EOF)
+	require.NotNil(t, pool.Get(), "given back before the connection's next frame")
 }
 
 func TestFrameReaderBuffered(t *testing.T) {

@@ -75,6 +75,8 @@ type Server struct {
 	pub  net.Listener
 	priv net.Listener
 
+	bigFrames sync.Pool // *[]byte: see frameReader.pool
+
 	mu       sync.RWMutex
 	replicas map[protocol.ReplicaKey]*replica
 	conns    map[*conn]struct{}

@@ -110,11 +110,16 @@ func (c *conn) startStream(h *protocol.RequestHeader, req *protocol.StreamFetchR
 	}
 	// The request was decoded in place from the connection's read buffer,
 	// which the next requests overwrite while this stream builds its
-	// chain: the module bytes it carries are copied (and dropped once the
-	// chain is built).
+	// chain (a large one's buffer goes to the server's pool): the module
+	// bytes and initial accumulators it carries are copied (the modules
+	// dropped once the chain is built).
 	for i := range req.SmartModules {
-		if w := &req.SmartModules[i].Wasm; w.AdHoc != nil {
-			w.AdHoc = bytes.Clone(w.AdHoc)
+		inv := &req.SmartModules[i]
+		if inv.Wasm.AdHoc != nil {
+			inv.Wasm.AdHoc = bytes.Clone(inv.Wasm.AdHoc)
+		}
+		if inv.Kind.Accumulator != nil {
+			inv.Kind.Accumulator = bytes.Clone(inv.Kind.Accumulator)
 		}
 	}
 	c.mu.Lock()

@@ -110,30 +110,34 @@ func TestTransformedStreamRunsAheadButWaitsForAcks(t *testing.T) {
 }
 
 // payloadKeeper is a SmartModules stand-in that reads the request's ad
-// hoc module bytes only once released, as a slow chain build would.
+// hoc module bytes and initial accumulator only once released, as a slow
+// chain build would.
 type payloadKeeper struct {
 	release chan struct{}
-	got     chan []byte
+	got     chan [2][]byte
 }
 
 func (p *payloadKeeper) NewTransform(_ context.Context, _ *Server, req TransformRequest) (Transform, protocol.ErrorCode) {
 	<-p.release
-	p.got <- bytes.Clone(req.SmartModules[0].Wasm.AdHoc)
+	inv := &req.SmartModules[0]
+	p.got <- [2][]byte{bytes.Clone(inv.Wasm.AdHoc), bytes.Clone(inv.Kind.Accumulator)}
 	return nil, protocol.NewErrorMessage(protocol.SmartModuleInvalid, "test")
 }
 
-// The module bytes of a StreamFetch stay intact while the stream builds
-// its chain, whatever the client sends meanwhile on the connection (the
-// request is read from the connection's buffer, which the next requests
-// reuse).
+// The module bytes and initial accumulator of a StreamFetch stay intact
+// while the stream builds its chain, whatever the client sends meanwhile
+// on the connection (the request is read from the connection's buffer,
+// which the next requests reuse).
 func TestAdHocModuleOutlivesTheReadBuffer(t *testing.T) {
-	pk := &payloadKeeper{release: make(chan struct{}), got: make(chan []byte, 1)}
+	pk := &payloadKeeper{release: make(chan struct{}), got: make(chan [2][]byte, 1)}
 	s := startSPU(t, Config{SmartModules: pk})
 	leadReplica(t, s, "t", 0, protocol.TopicCompressionAny)
 	c := dial(t, s)
 	module := bytes.Repeat([]byte("module!"), 3000)
 	req := streamReq("t", 0, 0)
-	req.SmartModules = []protocol.SmartModuleInvocation{{Wasm: protocol.AdHocWasm(module)}}
+	acc := []byte("the initial accumulator")
+	req.SmartModules = []protocol.SmartModuleInvocation{{Wasm: protocol.AdHocWasm(module),
+		Kind: protocol.SmartModuleKind{Type: protocol.SMKindAggregate, Accumulator: acc}}}
 	corr := c.send(protocol.KeyStreamFetch, v, req)
 	// Produce requests that together pass through the whole read buffer.
 	value := strings.Repeat("p", 60<<10)
@@ -142,7 +146,9 @@ func TestAdHocModuleOutlivesTheReadBuffer(t *testing.T) {
 		require.True(t, r.Responses[0].Partitions[0].ErrorCode.IsOK())
 	}
 	close(pk.release)
-	require.Equal(t, module, <-pk.got)
+	got := <-pk.got
+	require.True(t, bytes.Equal(module, got[0]), "module bytes changed")
+	require.Equal(t, string(acc), string(got[1]))
 	f := c.expect(corr, protocol.KeyStreamFetch, v).(*protocol.StreamFetchResponse)
 	require.Equal(t, protocol.SmartModuleInvalid, f.Partition.ErrorCode.Code)
 }
