@@ -3,6 +3,7 @@ package spu
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
 	"runtime/debug"
 	"sync"
@@ -154,4 +155,89 @@ func TestFrameReaderErrors(t *testing.T) {
 			require.ErrorIs(t, err, tc.want)
 		})
 	}
+}
+
+// FuzzFrameReader reads a byte stream, delivered in reads of arbitrary
+// sizes, through two connections' frame readers sharing a pool: each yields
+// exactly the frames a plain walk of the length prefixes finds, then the
+// error it finds (a frame over the limit, a stream cut short), and never
+// panics. The stream is built from frames: each 5 bytes of desc are a
+// length prefix as sent (any i32) and how much of the payload follows (all
+// of it, or a part: a stream cut short), so that small inputs make the
+// frames of over 256 KiB that are read on their own.
+func FuzzFrameReader(f *testing.F) {
+	f.Add([]byte("\x00\x00\x00\x0a\x00\x00\x04\x00\x10\x00"), uint16(7), uint32(protocol.MaxFrameSize))
+	f.Add([]byte("\x00\x04\x00\x09\x00\x00\x00\xa0\x00\x01"), uint16(4096), uint32(1<<20))
+	f.Add([]byte("\xff\xff\xff\xff\x00"), uint16(1), uint32(100))
+	f.Add([]byte("\x00\x00\x01\xf4\x00\x00"), uint16(0), uint32(499))
+	var pool sync.Pool
+	f.Fuzz(func(t *testing.T, desc []byte, readSize uint16, limit uint32) {
+		lim := int(limit % (2 * frameBufSize))
+		var stream []byte
+		for i := 0; i+5 <= len(desc) && len(stream) < 2<<20; i += 5 {
+			n := int32(binary.BigEndian.Uint32(desc[i:]))
+			stream = append(stream, desc[i:i+4]...)
+			size := min(max(int(n), 0), 600<<10)
+			if cut := desc[i+4]; cut != 0 {
+				size = size * int(cut) / 256
+			}
+			stream = append(stream, bytes.Repeat([]byte{byte(i)}, size)...)
+		}
+		if len(desc)%5 != 0 { // a stream cut inside a length prefix
+			stream = append(stream, desc[len(desc)-len(desc)%5:]...)
+		}
+		var want [][]byte
+		wantErr := io.EOF
+		for rest := stream; len(rest) > 0; {
+			if len(rest) < 4 {
+				wantErr = io.ErrUnexpectedEOF
+				break
+			}
+			n := int32(binary.BigEndian.Uint32(rest))
+			if n < 0 || int(n) > lim {
+				wantErr = protocol.ErrTooLarge
+				break
+			}
+			if len(rest) < 4+int(n) {
+				wantErr = io.ErrUnexpectedEOF
+				break
+			}
+			want = append(want, rest[4:4+int(n)])
+			rest = rest[4+int(n):]
+		}
+		for range 2 {
+			var rd io.Reader = bytes.NewReader(stream)
+			if readSize > 0 {
+				rd = &chunkedReader{b: stream, n: int(readSize)}
+			}
+			fr := &frameReader{rd: rd, limit: lim, pool: &pool}
+			for i := 0; ; i++ {
+				got, err := fr.next()
+				if err != nil {
+					if i != len(want) || !errors.Is(err, wantErr) {
+						t.Fatalf("after %d of %d frames: %v, want %v", i, len(want), err, wantErr)
+					}
+					break
+				}
+				if i >= len(want) || !bytes.Equal(got, want[i]) {
+					t.Fatalf("frame %d of %d differs (%d bytes)", i, len(want), len(got))
+				}
+			}
+		}
+	})
+}
+
+// chunkedReader returns at most n bytes per Read.
+type chunkedReader struct {
+	b []byte
+	n int
+}
+
+func (r *chunkedReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), r.n)], r.b)
+	r.b = r.b[k:]
+	return k, nil
 }
