@@ -115,12 +115,8 @@ func (c *conn) startStream(h *protocol.RequestHeader, req *protocol.StreamFetchR
 	// dropped once the chain is built).
 	for i := range req.SmartModules {
 		inv := &req.SmartModules[i]
-		if inv.Wasm.AdHoc != nil {
-			inv.Wasm.AdHoc = bytes.Clone(inv.Wasm.AdHoc)
-		}
-		if inv.Kind.Accumulator != nil {
-			inv.Kind.Accumulator = bytes.Clone(inv.Kind.Accumulator)
-		}
+		inv.Wasm.AdHoc = bytes.Clone(inv.Wasm.AdHoc) // nil stays nil
+		inv.Kind.Accumulator = bytes.Clone(inv.Kind.Accumulator)
 	}
 	c.mu.Lock()
 	c.nextStream++

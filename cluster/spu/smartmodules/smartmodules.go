@@ -51,6 +51,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -678,7 +679,7 @@ func (b *outBatch) add(h *protocol.BatchHeader, records []byte) error {
 		return nil
 	}
 	if need := len(b.section) + len(records); need > cap(b.section) && b.room > 0 {
-		b.section = append(make([]byte, 0, max(need, b.room)), b.section...)
+		b.section = slices.Grow(b.section, max(need, b.room)-len(b.section))
 		b.room = 0
 	}
 	b.count += n
