@@ -186,7 +186,7 @@ func (e *Engine) refill(m *Module) {
 
 // start instantiates m and runs its start functions.
 func (e *Engine) start(ctx context.Context, m *Module) (*instance, error) {
-	limit := &limitedAllocator{max: e.cfg.MaxMemoryBytes, reserve: m.reserveBytes.Load()}
+	limit := &limitedAllocator{pool: &e.mems, max: e.cfg.MaxMemoryBytes, reserve: m.reserveBytes.Load()}
 	if m.minMemory > limit.max {
 		return nil, &MemoryLimitError{Requested: m.minMemory, Max: limit.max}
 	}

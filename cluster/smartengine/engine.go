@@ -76,6 +76,8 @@ type Engine struct {
 	bg      context.Context
 	stopBg  context.CancelFunc
 	refills sync.WaitGroup
+
+	mems memPool // linear memories of closed instances
 }
 
 // New creates an engine: one wazero runtime in compiled mode with WASI
@@ -131,6 +133,15 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	}, nil
 }
 
+// PooledMemory is the size of the linear memories of closed instances the
+// engine keeps for new ones (see memPool); they are part of the process's
+// heap but held by no stream.
+func (e *Engine) PooledMemory() uint64 {
+	e.mems.mu.Lock()
+	defer e.mems.mu.Unlock()
+	return e.mems.bytes
+}
+
 // Config returns the engine's configuration with defaults applied.
 func (e *Engine) Config() Config { return e.cfg }
 
@@ -141,6 +152,7 @@ func (e *Engine) Close(ctx context.Context) error {
 	e.mu.Unlock()
 	e.stopBg()
 	e.refills.Wait()
+	e.mems.close()
 	err := e.rt.Close(ctx)
 	if cerr := e.cache.Close(ctx); err == nil {
 		err = cerr

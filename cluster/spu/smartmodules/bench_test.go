@@ -257,10 +257,15 @@ func consumeTopicWith(b *testing.B, c *cluster, topic string, cfg client.Consume
 // BenchmarkStreamMemory measures the memory an open SmartModule stream
 // holds on the SPU (module instance, linear memory, buffers): it opens
 // streams in batches of 20 and reports the growth of the process's Go
-// heap (wazero linear memories live there) per stream.
+// heap (wazero linear memories live there) per stream, counting the
+// memories they took from the engine's pool of closed instances' ones.
 func BenchmarkStreamMemory(b *testing.B) {
-	c := start(b, clustertest.Options{})
+	sm := smartmodules.New(smartengine.Config{CacheDir: b.TempDir()})
+	defer sm.Close()
+	c := start(b, clustertest.Options{SmartModules: sm})
 	ctx := context.Background()
+	eng, err := sm.Engine(ctx)
+	require.NoError(b, err)
 	benchTopic(b, c, "mem", 100)
 	modules := []struct {
 		name string
@@ -275,7 +280,7 @@ func BenchmarkStreamMemory(b *testing.B) {
 			inv := adHoc(b, m.wasm(), filterKind, nil)
 			var perStream float64
 			for range b.N {
-				before := heapInUse()
+				before, pooled := heapInUse(), eng.PooledMemory()
 				var open []*client.Stream
 				for range streams {
 					s, err := c.c.PartitionConsumer("mem", 0).Stream(ctx, client.OffsetBeginning(0), client.ConsumerConfig{SmartModules: []protocol.SmartModuleInvocation{inv}})
@@ -285,7 +290,7 @@ func BenchmarkStreamMemory(b *testing.B) {
 					open = append(open, s)
 				}
 				after := heapInUse()
-				perStream = float64(after-before) / streams
+				perStream = (float64(after) - float64(before) + float64(pooled) - float64(eng.PooledMemory())) / streams
 				for _, s := range open {
 					s.Close()
 				}
