@@ -17,6 +17,7 @@ import (
 	"github.com/gofluvio/fluvio/cluster/smartengine"
 	"github.com/gofluvio/fluvio/cluster/spu"
 	"github.com/gofluvio/fluvio/cluster/spu/smartmodules"
+	"github.com/gofluvio/fluvio/internal/e2e"
 )
 
 // benchRecords is how many records each pass over the topic consumes.
@@ -46,7 +47,7 @@ func BenchmarkConsume(b *testing.B) {
 	c := start(b, clustertest.Options{})
 	ctx := context.Background()
 	const size = 1024
-	benchTopic(b, c, "bench", benchRecords)
+	benchTopic(b, c.c, "bench", benchRecords)
 
 	cases := []struct {
 		name string
@@ -133,13 +134,33 @@ func BenchmarkConsume(b *testing.B) {
 // within the timing: records=20000 (20 MB per pass) includes that start,
 // records=100000 is closer to a long-running consumer. Every pass runs
 // with the consumer's default buffers (a fresh one per chunk) and with
-// ConsumerConfig.ReuseBuffers: plain consuming with fresh buffers is
-// mostly the garbage collector's work, and how much of it there is
-// depends on the heap the process happens to hold (here the SPU's too),
-// so the ratio with reused buffers, where plain is at its fastest, is the
-// conservative one.
+// ConsumerConfig.ReuseBuffers, where plain consuming is at its fastest.
+//
+// The SPU runs in the benchmark's process, which is what to profile
+// (-cpuprofile) but not how anyone runs it: the consumer's and the SPU's
+// garbage share one collector, whose pace depends on both heaps, and
+// plain consuming with fresh buffers is mostly garbage collection. The
+// figures to quote are BenchmarkConsumeRatioCluster's.
 func BenchmarkConsumeRatio(b *testing.B) {
 	c := start(b, clustertest.Options{})
+	consumeRatio(b, c.c)
+}
+
+// BenchmarkConsumeRatioCluster is BenchmarkConsumeRatio against a cluster
+// of `fluvio-run` processes started with `fluvio cluster start`, as users
+// run one: the consumer (the Go client) is the benchmark's process, the
+// SPU another.
+func BenchmarkConsumeRatioCluster(b *testing.B) {
+	cl := e2e.StartCluster(b, e2e.Binaries(b), 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	c, err := client.Connect(ctx, cl.SCAddr, client.Options{})
+	require.NoError(b, err)
+	defer c.Close()
+	consumeRatio(b, c)
+}
+
+func consumeRatio(b *testing.B, c *client.Client) {
 	rust := []protocol.SmartModuleInvocation{adHoc(b, fixture(b, "filter-on-a.wasm"), filterKind, nil)}
 	goSDK := []protocol.SmartModuleInvocation{adHoc(b, goExample(b, "filter"), filterKind, nil)}
 	for _, records := range []int{benchRecords, 5 * benchRecords} {
@@ -182,10 +203,10 @@ func BenchmarkConsumeRatio(b *testing.B) {
 
 // benchTopic creates a one-partition topic holding n benchValues of 1 KiB,
 // produced in batches of about 64 KiB.
-func benchTopic(b *testing.B, c *cluster, topic string, n int) {
+func benchTopic(b *testing.B, c *client.Client, topic string, n int) {
 	ctx := context.Background()
-	require.NoError(b, c.c.Admin().CreateTopic(ctx, topic, client.TopicOptions{Partitions: 1}))
-	p, err := c.c.Producer(ctx, topic, client.ProducerConfig{BatchSize: 64 << 10})
+	require.NoError(b, c.Admin().CreateTopic(ctx, topic, client.TopicOptions{Partitions: 1}))
+	p, err := c.Producer(ctx, topic, client.ProducerConfig{BatchSize: 64 << 10})
 	require.NoError(b, err)
 	for _, v := range benchValues(n, 1024) {
 		require.NoError(b, p.Send(ctx, nil, v))
@@ -228,16 +249,16 @@ func consumeN(b *testing.B, c *cluster, invs []protocol.SmartModuleInvocation, w
 
 // consumeTopic reads topic to its end and checks the record count.
 func consumeTopic(b *testing.B, c *cluster, topic string, invs []protocol.SmartModuleInvocation, want int) {
-	consumeTopicWith(b, c, topic, client.ConsumerConfig{SmartModules: invs}, want)
+	consumeTopicWith(b, c.c, topic, client.ConsumerConfig{SmartModules: invs}, want)
 }
 
 // consumeTopicWith is consumeTopic with a consumer configuration (made to
 // stop at the end).
-func consumeTopicWith(b *testing.B, c *cluster, topic string, cfg client.ConsumerConfig, want int) {
+func consumeTopicWith(b *testing.B, c *client.Client, topic string, cfg client.ConsumerConfig, want int) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cfg.StopAtEnd = true
-	s, err := c.c.PartitionConsumer(topic, 0).Stream(ctx, client.OffsetBeginning(0), cfg)
+	s, err := c.PartitionConsumer(topic, 0).Stream(ctx, client.OffsetBeginning(0), cfg)
 	require.NoError(b, err)
 	defer s.Close()
 	n := 0
@@ -266,7 +287,7 @@ func BenchmarkStreamMemory(b *testing.B) {
 	ctx := context.Background()
 	eng, err := sm.Engine(ctx)
 	require.NoError(b, err)
-	benchTopic(b, c, "mem", 100)
+	benchTopic(b, c.c, "mem", 100)
 	modules := []struct {
 		name string
 		wasm func() []byte
@@ -307,4 +328,9 @@ func heapInUse() uint64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return ms.HeapInuse
+}
+
+func TestMain(m *testing.M) {
+	defer e2e.RemoveBinaries() // built by BenchmarkConsumeRatioCluster
+	m.Run()
 }
