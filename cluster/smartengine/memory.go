@@ -21,7 +21,7 @@ const wasmPage = 64 << 10
 // SmartModuleMemoryLimitExceeded reports, and it is per runtime, not per
 // instance.
 type limitedAllocator struct {
-	pool      *memPool      // where the memory comes from and returns to; nil: none
+	pool      *memPool // where the memory comes from and returns to; nil: none
 	max       uint64
 	reserve   uint64        // capacity to allocate at once (see Module.reserveBytes)
 	requested atomic.Uint64 // last refused size; 0 = none
