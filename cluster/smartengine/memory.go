@@ -90,7 +90,7 @@ func (m *limitedMemory) Free() {
 //
 // The pool is bounded (maxPooled bytes; arrays above maxPooledMemory are
 // left to the garbage collector) and emptied after poolIdle without use,
-// so an idle SPU holds no more than it did before.
+// so an SPU idle for a minute holds no more than it did without it.
 type memPool struct {
 	mu     sync.Mutex
 	free   [][]byte // cleared, length 0
@@ -105,8 +105,9 @@ const (
 	poolIdle        = time.Minute
 )
 
-// get returns a cleared array of capacity at least n (the smallest such),
-// or nil.
+// get returns a cleared array of capacity at least n (the smallest such)
+// and at most 2n, so that a small module's stream does not hold a large
+// one's memory, or nil.
 func (p *memPool) get(n uint64) []byte {
 	if p == nil {
 		return nil
@@ -115,7 +116,7 @@ func (p *memPool) get(n uint64) []byte {
 	defer p.mu.Unlock()
 	best := -1
 	for i, b := range p.free {
-		if uint64(cap(b)) >= n && (best < 0 || cap(b) < cap(p.free[best])) {
+		if c := uint64(cap(b)); c >= n && c <= 2*n && (best < 0 || cap(b) < cap(p.free[best])) {
 			best = i
 		}
 	}

@@ -59,7 +59,7 @@ func TestPooledMemoryGrowsIntoZeros(t *testing.T) {
 		buf[i] = 0xff
 	}
 	mem.Free()
-	mem = a.Allocate(wasmPage, 0)
+	mem = a.Allocate(2*wasmPage, 0)
 	buf = mem.Reallocate(wasmPage)
 	require.Equal(t, 4*wasmPage, cap(buf), "the pooled array is reused")
 	buf = mem.Reallocate(4 * wasmPage)
@@ -73,8 +73,8 @@ func TestPooledMemoryGrowsIntoZeros(t *testing.T) {
 }
 
 // The pool holds at most maxPooled bytes, no array above maxPooledMemory,
-// the smallest array that fits is taken, and nothing is kept once closed
-// or after draining.
+// the smallest array that fits (and is at most twice the size asked) is
+// taken, and nothing is kept once closed or after draining.
 func TestMemoryPoolBounds(t *testing.T) {
 	var p memPool
 	p.put(make([]byte, 10, maxPooledMemory+1))
@@ -94,6 +94,7 @@ func TestMemoryPoolBounds(t *testing.T) {
 	p.put(make([]byte, 1, 2*wasmPage))
 	p.put(make([]byte, 1, 8*wasmPage))
 	require.Nil(t, p.get(9*wasmPage), "no array is large enough")
+	require.Nil(t, p.get(wasmPage/2), "none is at most twice as large as asked")
 	got := p.get(2*wasmPage + 1)
 	require.Equal(t, 3*wasmPage, cap(got), "the smallest that fits")
 	require.Empty(t, got, "pooled arrays have length 0")
