@@ -154,6 +154,10 @@ func FuzzInstrument(f *testing.F) {
 		// linear growth, plus the fixed-size fast paths (helpers, the
 		// utf8.Valid prologue)
 		require.LessOrEqual(t, len(res.wasm), 2*len(wasm)+512)
+		if checkBounds(wasm) != nil {
+			return // the engine gives it to wazero only if it passes
+		}
+		require.NoError(t, checkBounds(res.wasm), "instrumenting broke the bounds")
 		orig, err := rt.CompileModule(ctx, wasm)
 		if err != nil {
 			return

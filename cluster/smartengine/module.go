@@ -166,6 +166,9 @@ func (e *Engine) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 	}
 	e.mu.Unlock()
 
+	if err := checkBounds(wasm); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCompile, err)
+	}
 	inst, err := instrument(wasm, !e.cfg.NoAcceleration)
 	if err != nil {
 		// Not well-formed wasm: let wazero say what is wrong with it.
