@@ -186,6 +186,13 @@ func checkSection(id byte, r *wreader) error {
 			r.byte()
 			r.u32()
 		}
+	default:
+		return nil // start, data count, unknown ids: nothing to allocate
+	}
+	if r.err == nil && id != secCustom && r.off != len(r.b) {
+		// wazero refuses it too; refusing it here keeps instrument from
+		// appending entries after bytes that would then be read as some.
+		return fmt.Errorf("%d bytes after the last entry", len(r.b)-r.off)
 	}
 	return r.err
 }

@@ -179,11 +179,14 @@ func (e *Engine) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 		_ = c.Close(ctx)
 		return nil, fmt.Errorf("%w: %w", ErrCompile, err)
 	}
+	if err := checkBounds(inst.wasm); err != nil { // what wazero gets is checked too
+		return nil, fmt.Errorf("%w: instrumented: %w", ErrCompile, err)
+	}
 	compiled, err := e.rt.CompileModule(ctx, inst.wasm)
 	if err != nil && inst.accel.any() {
 		// Should acceleration ever make a valid module invalid (a feature
 		// the helpers do not expect), run the module as built instead.
-		if plain, perr := instrument(wasm, false); perr == nil {
+		if plain, perr := instrument(wasm, false); perr == nil && checkBounds(plain.wasm) == nil {
 			if c, cerr := e.rt.CompileModule(ctx, plain.wasm); cerr == nil {
 				inst, compiled, err = plain, c, nil
 			}
