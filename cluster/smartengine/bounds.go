@@ -58,6 +58,17 @@ func (r *wreader) valType() {
 	}
 }
 
+func (r *wreader) tableType() {
+	r.valType()
+	r.limits()
+}
+
+// globalType reads a value type and its mutability.
+func (r *wreader) globalType() {
+	r.valType()
+	r.byte()
+}
+
 // constExpr skips a constant expression up to its end.
 func (r *wreader) constExpr() {
 	for r.err == nil {
@@ -109,14 +120,12 @@ func checkSection(id byte, r *wreader) error {
 			switch r.byte() {
 			case 0: // func
 				r.u32()
-			case 1: // table
-				r.valType()
-				r.limits()
+			case 1:
+				r.tableType()
 			case 2: // memory
 				r.limits()
-			case 3: // global
-				r.valType()
-				r.byte()
+			case 3:
+				r.globalType()
 			case 4: // tag
 				r.byte()
 				r.u32()
@@ -128,8 +137,7 @@ func checkSection(id byte, r *wreader) error {
 		}
 	case 4: // table
 		for range r.count() {
-			r.valType()
-			r.limits()
+			r.tableType()
 		}
 	case secMemory:
 		for range r.count() {
@@ -137,8 +145,7 @@ func checkSection(id byte, r *wreader) error {
 		}
 	case secGlobal:
 		for range r.count() {
-			r.valType()
-			r.byte()
+			r.globalType()
 			r.constExpr()
 		}
 	case secExport:

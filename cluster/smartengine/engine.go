@@ -136,11 +136,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 // PooledMemory is the size of the linear memories of closed instances the
 // engine keeps for new ones (see memPool); they are part of the process's
 // heap but held by no stream.
-func (e *Engine) PooledMemory() uint64 {
-	e.mems.mu.Lock()
-	defer e.mems.mu.Unlock()
-	return e.mems.bytes
-}
+func (e *Engine) PooledMemory() uint64 { return e.mems.size() }
 
 // Config returns the engine's configuration with defaults applied.
 func (e *Engine) Config() Config { return e.cfg }

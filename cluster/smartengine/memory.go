@@ -21,7 +21,7 @@ const wasmPage = 64 << 10
 // SmartModuleMemoryLimitExceeded reports, and it is per runtime, not per
 // instance.
 type limitedAllocator struct {
-	pool      *memPool // where the memory comes from and returns to; nil: none
+	pool      *memPool // where the memory comes from and returns to
 	max       uint64
 	reserve   uint64        // capacity to allocate at once (see Module.reserveBytes)
 	requested atomic.Uint64 // last refused size; 0 = none
@@ -109,9 +109,6 @@ const (
 // and at most 2n, so that a small module's stream does not hold a large
 // one's memory, or nil.
 func (p *memPool) get(n uint64) []byte {
-	if p == nil {
-		return nil
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	best := -1
@@ -132,7 +129,7 @@ func (p *memPool) get(n uint64) []byte {
 // put clears b (the guest can have written only within its length: memory
 // never shrinks) and keeps it if it fits in the pool.
 func (p *memPool) put(b []byte) {
-	if p == nil || b == nil || cap(b) > maxPooledMemory {
+	if b == nil || cap(b) > maxPooledMemory {
 		return
 	}
 	p.mu.Lock()
@@ -154,6 +151,13 @@ func (p *memPool) put(b []byte) {
 	} else {
 		p.idle.Reset(poolIdle)
 	}
+}
+
+// size is the total capacity of the pooled arrays.
+func (p *memPool) size() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.bytes
 }
 
 // drain lets the garbage collector have every pooled array.
