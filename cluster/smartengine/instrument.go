@@ -168,7 +168,7 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 			}
 		case secExport:
 			sr := &wreader{b: s.body}
-			exportCount = sr.u32()
+			exportCount = sr.count() // bounded: a bad count must not loop 2^32 times
 			exports = s.body[sr.off:]
 			for range exportCount {
 				name := sr.name()
