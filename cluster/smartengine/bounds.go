@@ -16,22 +16,73 @@ import (
 // entry takes at least a byte, so a count bounded by the bytes left keeps
 // every allocation proportional to the module's size. Locals are bounded
 // separately: two bytes can declare 2^32 of them.
+//
+// The walk must read every structure exactly as wazero v1.12's decoder
+// (internal/wasm/binary) does, byte for byte: wazero reads a section from
+// the whole module, not from the section's bytes, so where the two parses
+// part, wazero reads a count from bytes this walk took for something
+// else, and allocates it before it notices the section's length is wrong.
+// Three such partings (rec groups in the type section, tables with an
+// initializer, name subsections longer than their contents) each let a
+// module of 20 bytes kill the process. Where wazero would refuse a byte,
+// the walk refuses it too, which keeps the two parses from parting on
+// input wazero reads differently. FuzzBoundsAgreeWithWazero checks that
+// what passes never makes wazero allocate more than its size warrants.
+//
+// The module's own tables are bounded too: instantiation allocates a
+// table's minimum at once (8 bytes an element), so their minimums may sum
+// to at most maxTableElements. capTables bounds their growth.
 func checkBounds(wasm []byte) error {
+	_, err := walkModule(wasm)
+	return err
+}
+
+// checkInstrumented is checkBounds for the module wazero compiles: its
+// tables can also grow to at most maxTableElements in all.
+func checkInstrumented(wasm []byte) error {
+	t, err := walkModule(wasm)
+	if err == nil && t.max > maxTableElements {
+		err = fmt.Errorf("%w: tables may grow to %d elements, more than %d", errInstrument, t.max, maxTableElements)
+	}
+	return err
+}
+
+// maxTableElements bounds the elements of a module's tables together (8
+// MB of references). Rust SmartModules have one table of a few hundred,
+// Go ones one of about 6000.
+const maxTableElements = 1 << 20
+
+// tableSizes sums the limits of a module's defined tables; a table
+// without a maximum counts as able to grow to 2^32 elements.
+type tableSizes struct{ min, max uint64 }
+
+// walkState is what the walk keeps across sections.
+type walkState struct {
+	tables tableSizes
+	types  uint64 // function types declared, rec group members each
+}
+
+func walkModule(wasm []byte) (tableSizes, error) {
+	var st walkState
+	tables := &st.tables
 	if len(wasm) < 8 || string(wasm[:4]) != "\x00asm" {
-		return fmt.Errorf("%w: not a wasm binary", errInstrument)
+		return *tables, fmt.Errorf("%w: not a wasm binary", errInstrument)
 	}
 	r := &wreader{b: wasm, off: 8}
 	for r.off < len(r.b) {
 		id := r.byte()
 		body := r.take(int(r.u32()))
 		if r.err != nil {
-			return fmt.Errorf("%w: section %d: %w", errInstrument, id, r.err)
+			return *tables, fmt.Errorf("%w: section %d: %w", errInstrument, id, r.err)
 		}
-		if err := checkSection(id, &wreader{b: body}); err != nil {
-			return fmt.Errorf("%w: section %d: %w", errInstrument, id, err)
+		if err := checkSection(id, &wreader{b: body}, &st); err != nil {
+			return *tables, fmt.Errorf("%w: section %d: %w", errInstrument, id, err)
 		}
 	}
-	return nil
+	if tables.min > maxTableElements {
+		return *tables, fmt.Errorf("%w: tables of %d elements, more than %d", errInstrument, tables.min, maxTableElements)
+	}
+	return *tables, nil
 }
 
 // maxLocals is the most locals a function may declare (the limit browsers'
@@ -44,7 +95,7 @@ var errCount = errors.New("a count exceeds the bytes that follow it")
 func (r *wreader) count() uint32 {
 	n := r.u32()
 	if r.err == nil && uint64(n) > uint64(len(r.b)-r.off) {
-		r.err = errCount
+		r.fail(errCount)
 	}
 	if r.err != nil {
 		return 0
@@ -52,52 +103,140 @@ func (r *wreader) count() uint32 {
 	return n
 }
 
+// valType reads a value type as wazero's decodeValueTypes does: a
+// number, vector or reference type byte, or (ref null? ht).
 func (r *wreader) valType() {
-	if c := r.byte(); c == 0x63 || c == 0x64 { // (ref null? ht)
-		r.s64()
+	switch c := r.byte(); c {
+	case 0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f, 0x69: // i32 i64 f32 f64 v128 funcref externref exnref
+	case 0x63, 0x64: // (ref null ht), (ref ht)
+		r.heapType()
+	default:
+		r.fail(fmt.Errorf("value type %#x", c))
 	}
 }
 
-func (r *wreader) tableType() {
-	r.valType()
-	r.limits()
+// heapType reads a reference's heap type: a signed 33-bit LEB.
+func (r *wreader) heapType() { r.sleb(5) }
+
+// sleb reads a signed LEB of at most n bytes.
+func (r *wreader) sleb(n int) {
+	from := r.off
+	r.s64()
+	if r.off-from > n {
+		r.fail(errors.New("integer too long"))
+	}
+}
+
+// fail records err unless an earlier error is recorded.
+func (r *wreader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+// tableType reads a table type as wazero's decodeTable does: 0x40 0x00
+// before a table with an initializer, the element type (any byte but the
+// reference type prefixes, which take a heap type), the limits and the
+// initializer. A table without a maximum gets 2^32.
+func (r *wreader) tableType() tableEntry {
+	from := r.off
+	init := r.off < len(r.b) && r.b[r.off] == 0x40
+	if init {
+		r.byte()
+		if r.byte() != 0 {
+			r.fail(errors.New("table prefix 0x40 without 0x00"))
+		}
+	}
+	if c := r.byte(); c == 0x63 || c == 0x64 {
+		r.heapType()
+	}
+	t := tableEntry{head: r.b[from:r.off], max: 1 << 32}
+	flags := r.byte()
+	if flags > 1 { // 2, 3: shared, which tables cannot be
+		r.fail(fmt.Errorf("table limits flags %#x", flags))
+	}
+	t.min = r.u32()
+	if flags == 1 {
+		t.max = uint64(r.u32())
+	}
+	from = r.off
+	if init {
+		r.constExpr()
+	}
+	t.tail = r.b[from:r.off]
+	return t
+}
+
+// tableEntry is a table type: its limits, and its bytes before and after
+// them.
+type tableEntry struct {
+	head, tail []byte
+	min        uint32
+	max        uint64
 }
 
 // globalType reads a value type and its mutability.
 func (r *wreader) globalType() {
 	r.valType()
-	r.byte()
+	if m := r.byte(); m > 1 {
+		r.fail(fmt.Errorf("global mutability %#x", m))
+	}
 }
 
-// constExpr skips a constant expression up to its end.
+// funcType reads a function type: 0x60 and its parameter and result types.
+func (r *wreader) funcType() {
+	if c := r.byte(); c != 0x60 {
+		r.fail(fmt.Errorf("function type %#x", c))
+	}
+	for range r.count() {
+		r.valType()
+	}
+	for range r.count() {
+		r.valType()
+	}
+}
+
+// constExpr skips a constant expression up to its end, reading each
+// instruction as wazero's decodeConstantExpression does.
 func (r *wreader) constExpr() {
 	for r.err == nil {
 		switch op := r.byte(); op {
 		case opEnd:
 			return
-		case 0x41, 0x42: // i32.const, i64.const
-			r.s64()
+		case 0x41: // i32.const
+			r.sleb(5)
+		case 0x42: // i64.const
+			r.sleb(10)
 		case 0x43:
 			r.take(4)
 		case 0x44:
 			r.take(8)
 		case 0x23, 0xd2: // global.get, ref.func
 			r.u32()
-		case 0xd0: // ref.null ht
-			r.s64()
+		case 0xd0: // ref.null: a reference type byte or a type index
+			r.u32()
 		case 0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e: // extended constant arithmetic
-		case 0xfd: // v128.const
-			if r.u32() != 12 {
-				r.err = errors.New("unexpected vector instruction in a constant expression")
+		case 0xfd: // v128.const: wazero reads its opcode as one byte
+			if r.byte() != 0x0c {
+				r.fail(errors.New("unexpected vector instruction in a constant expression"))
 			}
 			r.take(16)
 		default:
-			r.err = fmt.Errorf("unexpected opcode %#x in a constant expression", op)
+			r.fail(fmt.Errorf("unexpected opcode %#x in a constant expression", op))
 		}
 	}
 }
 
-func checkSection(id byte, r *wreader) error {
+// typeIndex reads a function's type index, which must name a declared
+// type: wazero v1.12 validates a call to a function before it checks that
+// function's type index, and indexed past its types (a panic).
+func (r *wreader) typeIndex(st *walkState) {
+	if t := r.u32(); r.err == nil && uint64(t) >= st.types {
+		r.fail(fmt.Errorf("type index %d, but %d types", t, st.types))
+	}
+}
+
+func checkSection(id byte, r *wreader, st *walkState) error {
 	switch id {
 	case secCustom:
 		if r.name() == "name" && r.err == nil {
@@ -105,39 +244,46 @@ func checkSection(id byte, r *wreader) error {
 		}
 	case secType:
 		for range r.count() {
-			r.byte() // 0x60
-			for range r.count() {
-				r.valType()
-			}
-			for range r.count() {
-				r.valType()
+			if r.off < len(r.b) && r.b[r.off] == 0x4e { // a rec group of function types
+				r.byte()
+				for range r.count() {
+					r.funcType()
+					st.types++
+				}
+			} else {
+				r.funcType()
+				st.types++
 			}
 		}
 	case secImport:
 		for range r.count() {
 			r.name()
 			r.name()
-			switch r.byte() {
-			case 0: // func
-				r.u32()
-			case 1:
+			switch k := r.byte(); k {
+			case extFunc:
+				r.typeIndex(st)
+			case extTable: // cannot be provided: not counted
 				r.tableType()
-			case 2: // memory
+			case extMemory:
 				r.limits()
-			case 3:
+			case extGlobal:
 				r.globalType()
-			case 4: // tag
+			case extTag:
 				r.byte()
 				r.u32()
+			default:
+				r.fail(fmt.Errorf("import kind %#x", k))
 			}
 		}
 	case secFunction:
 		for range r.count() {
-			r.u32()
+			r.typeIndex(st)
 		}
-	case 4: // table
+	case secTable:
 		for range r.count() {
-			r.tableType()
+			t := r.tableType()
+			st.tables.min += uint64(t.min)
+			st.tables.max += t.max
 		}
 	case secMemory:
 		for range r.count() {
@@ -154,7 +300,7 @@ func checkSection(id byte, r *wreader) error {
 			r.byte()
 			r.u32()
 		}
-	case 9: // element
+	case secElement:
 		for range r.count() {
 			checkElement(r)
 		}
@@ -188,7 +334,7 @@ func checkSection(id byte, r *wreader) error {
 			}
 			r.take(int(r.u32()))
 		}
-	case 13: // tag
+	case secTag:
 		for range r.count() {
 			r.byte()
 			r.u32()
@@ -208,7 +354,7 @@ func checkSection(id byte, r *wreader) error {
 func checkElement(r *wreader) {
 	flags := r.u32()
 	if flags > 7 {
-		r.err = fmt.Errorf("element segment flags %d", flags)
+		r.fail(fmt.Errorf("element segment flags %d", flags))
 		return
 	}
 	if flags&1 == 0 { // active
@@ -233,7 +379,10 @@ func checkElement(r *wreader) {
 	}
 }
 
-// checkNames walks the name section's subsections wazero decodes.
+// checkNames walks the name section's subsections wazero decodes. wazero
+// reads those three from the whole section, not from the subsection's
+// size, so each must end exactly where its size says: one longer than
+// its contents had wazero read the next subsection from inside it.
 func checkNames(r *wreader) {
 	for r.err == nil && r.off < len(r.b) {
 		id := r.byte()
@@ -257,6 +406,11 @@ func checkNames(r *wreader) {
 					s.name()
 				}
 			}
+		default:
+			continue // skipped by its size
+		}
+		if s.err == nil && s.off != len(s.b) {
+			s.err = fmt.Errorf("name subsection %d: %d bytes after its contents", id, len(s.b)-s.off)
 		}
 		if s.err != nil {
 			r.err = s.err

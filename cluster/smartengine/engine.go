@@ -106,8 +106,13 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	} else {
 		cache = wazero.NewCompilationCache()
 	}
+	// DWARF off: wazero would parse a module's .debug_* sections with
+	// debug/dwarf, which is not hardened against hostile input, and ad hoc
+	// modules come from any client. (instrument drops those sections from
+	// what runs anyway: their code offsets would be wrong.)
 	rc := wazero.NewRuntimeConfigCompiler().
-		WithCompilationCache(cache)
+		WithCompilationCache(cache).
+		WithDebugInfoEnabled(false)
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
 	wasiMod, err := wasi_snapshot_preview1.NewBuilder(rt).Compile(ctx)
 	if err != nil {

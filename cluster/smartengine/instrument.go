@@ -67,13 +67,16 @@ const (
 	secType      = 1
 	secImport    = 2
 	secFunction  = 3
+	secTable     = 4
 	secMemory    = 5
 	secGlobal    = 6
 	secExport    = 7
 	secStart     = 8
 	secCode      = 10
 	secData      = 11
+	secElement   = 9
 	secDataCount = 12
+	secTag       = 13
 	extFunc      = 0
 	extTable     = 1
 	extMemory    = 2
@@ -312,6 +315,12 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 			appendSec(s.id, types)
 		case s.id == secFunction:
 			appendSec(s.id, funcs)
+		case s.id == secTable:
+			t, err := capTables(s.body)
+			if err != nil {
+				return res, err
+			}
+			appendSec(s.id, t)
 		default:
 			appendSec(s.id, s.body)
 		}
@@ -324,6 +333,42 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 	}
 	res.wasm = out
 	return res, nil
+}
+
+// capTables rewrites a table section so that its tables together can hold
+// at most maxTableElements references (see checkBounds): table.grow
+// allocates what it asks for, and a table without a maximum (Go modules'
+// one) could grow to 2^32 elements, 32 GB. Each table's maximum becomes
+// its minimum plus what is left of the budget, in order, or less if it
+// declared less; growth past it fails as growth past a declared maximum
+// does (table.grow returns -1). Neither Rust nor Go modules grow tables.
+func capTables(body []byte) ([]byte, error) {
+	r := &wreader{b: body}
+	n := r.count()
+	out := binary.AppendUvarint(nil, uint64(n))
+	tabs := make([]tableEntry, 0, n)
+	var sum uint64
+	for range n {
+		tabs = append(tabs, r.tableType())
+		sum += uint64(tabs[len(tabs)-1].min)
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("%w: table section: %w", errInstrument, r.err)
+	}
+	if sum > maxTableElements {
+		return nil, fmt.Errorf("%w: tables of %d elements, more than %d", errInstrument, sum, maxTableElements)
+	}
+	left := maxTableElements - sum
+	for _, t := range tabs {
+		grow := min(left, max(t.max, uint64(t.min))-uint64(t.min))
+		left -= grow
+		out = append(out, t.head...)
+		out = append(out, 0x01)
+		out = binary.AppendUvarint(out, uint64(t.min))
+		out = binary.AppendUvarint(out, uint64(t.min)+grow)
+		out = append(out, t.tail...)
+	}
+	return out, nil
 }
 
 // maxDataImage bounds the memory image dataImage builds.
@@ -388,20 +433,18 @@ func countImports(b []byte) (funcs, globals, memories uint32, err error) {
 			r.u32()
 			funcs++
 		case extTable:
-			r.byte()
-			r.limits()
+			r.tableType()
 		case extMemory:
 			r.limits()
 			memories++
 		case extGlobal:
-			r.byte()
-			r.byte()
+			r.globalType()
 			globals++
 		case extTag:
 			r.byte()
 			r.u32()
 		default:
-			r.err = errors.New("unknown import kind")
+			r.fail(errors.New("unknown import kind"))
 		}
 	}
 	if r.err != nil {
@@ -516,7 +559,7 @@ func misc(r *wreader) uint32 {
 	case sub == 11: // memory.fill
 		r.u32()
 	default:
-		r.err = fmt.Errorf("0xfc %d not supported", sub)
+		r.fail(fmt.Errorf("0xfc %d not supported", sub))
 	}
 	return sub
 }
@@ -550,7 +593,7 @@ var errTruncated = errors.New("truncated")
 
 func (r *wreader) byte() byte {
 	if r.err != nil || r.off >= len(r.b) {
-		r.err = errTruncated
+		r.fail(errTruncated)
 		return 0
 	}
 	c := r.b[r.off]
@@ -560,7 +603,7 @@ func (r *wreader) byte() byte {
 
 func (r *wreader) take(n int) []byte {
 	if r.err != nil || n < 0 || n > len(r.b)-r.off {
-		r.err = errTruncated
+		r.fail(errTruncated)
 		return nil
 	}
 	s := r.b[r.off : r.off+n]
@@ -575,12 +618,12 @@ func (r *wreader) u32() uint32 {
 		v |= uint64(c&0x7f) << shift
 		if c < 0x80 {
 			if v > 1<<32-1 {
-				r.err = errors.New("u32 overflows")
+				r.fail(errors.New("u32 overflows"))
 			}
 			return uint32(v)
 		}
 	}
-	r.err = errors.New("u32 too long")
+	r.fail(errors.New("u32 too long"))
 	return 0
 }
 
@@ -599,7 +642,7 @@ func (r *wreader) s64() int64 {
 			return v
 		}
 	}
-	r.err = errors.New("integer too long")
+	r.fail(errors.New("integer too long"))
 	return 0
 }
 
@@ -619,6 +662,9 @@ func (r *wreader) memargValue() (align, offset uint64) {
 
 func (r *wreader) limits() {
 	flags := r.byte()
+	if flags > 3 { // 1: a maximum follows; 2: shared
+		r.fail(fmt.Errorf("limits flags %#x", flags))
+	}
 	r.u32()
 	if flags&1 != 0 {
 		r.u32()

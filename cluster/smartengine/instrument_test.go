@@ -157,7 +157,7 @@ func FuzzInstrument(f *testing.F) {
 		if checkBounds(wasm) != nil {
 			return // the engine gives it to wazero only if it passes
 		}
-		require.NoError(t, checkBounds(res.wasm), "instrumenting broke the bounds")
+		require.NoError(t, checkInstrumented(res.wasm), "instrumenting broke the bounds")
 		orig, err := rt.CompileModule(ctx, wasm)
 		if err != nil {
 			return

@@ -172,22 +172,22 @@ func (e *Engine) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 	inst, err := instrument(wasm, !e.cfg.NoAcceleration)
 	if err != nil {
 		// Not well-formed wasm: let wazero say what is wrong with it.
-		c, cerr := e.rt.CompileModule(ctx, wasm)
+		c, cerr := e.compileModule(ctx, wasm)
 		if cerr != nil {
 			return nil, fmt.Errorf("%w: %w", ErrCompile, cerr)
 		}
 		_ = c.Close(ctx)
 		return nil, fmt.Errorf("%w: %w", ErrCompile, err)
 	}
-	if err := checkBounds(inst.wasm); err != nil { // what wazero gets is checked too
+	if err := checkInstrumented(inst.wasm); err != nil { // what wazero gets is checked too
 		return nil, fmt.Errorf("%w: instrumented: %w", ErrCompile, err)
 	}
-	compiled, err := e.rt.CompileModule(ctx, inst.wasm)
+	compiled, err := e.compileModule(ctx, inst.wasm)
 	if err != nil && inst.accel.any() {
 		// Should acceleration ever make a valid module invalid (a feature
 		// the helpers do not expect), run the module as built instead.
-		if plain, perr := instrument(wasm, false); perr == nil && checkBounds(plain.wasm) == nil {
-			if c, cerr := e.rt.CompileModule(ctx, plain.wasm); cerr == nil {
+		if plain, perr := instrument(wasm, false); perr == nil && checkInstrumented(plain.wasm) == nil {
+			if c, cerr := e.compileModule(ctx, plain.wasm); cerr == nil {
 				inst, compiled, err = plain, c, nil
 			}
 		}
@@ -292,4 +292,19 @@ func (e *Engine) validate(c wazero.CompiledModule) (*Module, string, error) {
 		return m, copyModule, nil
 	}
 	return nil, "", fmt.Errorf("%w: the module exports none of filter, map, filter_map, array_map, aggregate", ErrNoTransform)
+}
+
+// compileModule is the runtime's CompileModule with a panic in wazero
+// turned into an error. wazero v1.12's validator indexed past a module's
+// types on one FuzzInstrument made (checkBounds now refuses it); this
+// keeps the next such bug from taking the SPU and every stream on it down.
+// Decoding and validation touch only the module being compiled, so a
+// panic there leaves nothing shared half done.
+func (e *Engine) compileModule(ctx context.Context, wasm []byte) (c wazero.CompiledModule, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c, err = nil, fmt.Errorf("wazero failed on the module: %v", p)
+		}
+	}()
+	return e.rt.CompileModule(ctx, wasm)
 }
