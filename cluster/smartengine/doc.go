@@ -48,4 +48,23 @@
 //     is instantiated (instrument.go, dataImage), not one by one: same
 //     memory, and a Go module (tens of thousands of segments) starts in
 //     under 1 ms instead of 2.4 ms.
+//
+// # Hostile modules
+//
+// Ad hoc modules come from any client, so a module must not be able to
+// take the SPU down (bounds.go says how each guard came about):
+//
+//   - Before wazero sees a module, its structure is walked as wazero's
+//     decoder reads it, and a count or length claiming more than its
+//     section holds, more than 50000 locals in a function, or a type
+//     index past the declared types is refused: wazero allocates what a
+//     count says before reading the entries, and a 20-byte module could
+//     make it ask for 128 GB.
+//   - Tables hold at most 2^20 elements in all, growth included (the
+//     maxima are rewritten; table.grow past them returns -1).
+//   - A panic inside wazero while compiling is an ErrCompile.
+//   - DWARF is off: debug/dwarf is not hardened against hostile input.
+//   - Linear memory is limited per instance (Config.MaxMemoryBytes), calls
+//     by Config.CallTimeout. Not limited: wazero's call stack, which a
+//     deeply recursing module can grow to 400 MB before it traps.
 package smartengine
