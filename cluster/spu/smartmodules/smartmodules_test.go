@@ -263,6 +263,24 @@ func TestErrorsReachTheConsumer(t *testing.T) {
 		_, err = c.consume(t, "fruit", protocol.SmartModuleInvocation{Wasm: protocol.AdHocWasm(gz), Kind: filterKind})
 		require.Equal(t, protocol.SmartModuleInvalid, code(t, err).Code)
 	})
+	// Each of these made wazero allocate tens of gigabytes (or panic) and
+	// ended the SPU with every stream on it; smartengine refuses them
+	// before wazero reads them.
+	t.Run("modules built to exhaust memory are refused", func(t *testing.T) {
+		head := "\x00asm\x01\x00\x00\x00"
+		for name, wasm := range map[string]string{
+			"2^31 tables":               head + "\x04\x1b\xf4\xf4\xf4\xf4\x03\xf4\xf4\xf4\x020\x05S0eee00\x0000\x15\x00D000",
+			"a rec group hiding 2^32":   head + "\x01\x0a\x01\x4e\x06\x60\xff\xff\xff\xff\x0f\x00",
+			"a long name subsection":    head + "\x00\x12\x04name\x01\x08\x00\x02\x05\xff\xff\xff\xff\x0f\x00\x01\x00",
+			"tables of 2^28 elements":   head + "\x04\x0d\x02\x70\x00\x80\x80\x80\x40\x70\x00\x80\x80\x80\x40",
+			"a call of undeclared type": head + "\x01\x04\x01\x60\x00\x00\x03\x03\x02\x00\x22\x0a\x09\x02\x04\x00\x10\x01\x0b\x02\x00\x0b",
+		} {
+			_, err := c.consume(t, "fruit", adHoc(t, []byte(wasm), filterKind, nil))
+			ec := code(t, err)
+			require.Equal(t, protocol.SmartModuleChainInitError, ec.Code, name)
+			require.Contains(t, ec.Message, "does not compile: instrument module", name)
+		}
+	})
 	t.Run("the SPU keeps serving", func(t *testing.T) {
 		got, err := c.consume(t, "fruit")
 		require.NoError(t, err)
