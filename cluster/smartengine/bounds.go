@@ -65,15 +65,22 @@ type walkState struct {
 func walkModule(wasm []byte) (tableSizes, error) {
 	var st walkState
 	tables := &st.tables
-	if len(wasm) < 8 || string(wasm[:4]) != "\x00asm" {
-		return *tables, fmt.Errorf("%w: not a wasm binary", errInstrument)
+	if len(wasm) < 8 || string(wasm[:8]) != "\x00asm\x01\x00\x00\x00" {
+		return *tables, fmt.Errorf("%w: not a wasm binary of version 1", errInstrument)
 	}
 	r := &wreader{b: wasm, off: 8}
+	last := byte(0)
 	for r.off < len(r.b) {
 		id := r.byte()
 		body := r.take(int(r.u32()))
 		if r.err != nil {
 			return *tables, fmt.Errorf("%w: section %d: %w", errInstrument, id, r.err)
+		}
+		var ok bool
+		if last, ok = sectionOrder(id, last); !ok {
+			// instrument rewrites sections by id, so a repeated one would
+			// take another's contents
+			return *tables, fmt.Errorf("%w: section %d out of order or repeated", errInstrument, id)
 		}
 		if err := checkSection(id, &wreader{b: body}, &st); err != nil {
 			return *tables, fmt.Errorf("%w: section %d: %w", errInstrument, id, err)
@@ -83,6 +90,28 @@ func walkModule(wasm []byte) (tableSizes, error) {
 		return *tables, fmt.Errorf("%w: tables of %d elements, more than %d", errInstrument, tables.min, maxTableElements)
 	}
 	return *tables, nil
+}
+
+// sectionOrder says whether a section with this id may follow the last
+// non-custom one, as wazero's checkSectionOrder does (the binary order,
+// with tags between memory and global and data count between element and
+// code), and returns the new last.
+func sectionOrder(id, last byte) (byte, bool) {
+	switch {
+	case id == secCustom:
+		return last, true
+	case id == secTag:
+		return id, last <= secMemory
+	case last == secTag:
+		return id, id >= secGlobal && id <= secDataCount
+	case id > secDataCount:
+		return id, false
+	case id == secDataCount:
+		return id, last <= secElement
+	case last == secDataCount:
+		return id, id >= secCode
+	}
+	return id, id > last
 }
 
 // maxLocals is the most locals a function may declare (the limit browsers'

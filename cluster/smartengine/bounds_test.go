@@ -1,6 +1,7 @@
 package smartengine
 
 import (
+	"bytes"
 	"context"
 	"runtime"
 	"testing"
@@ -178,4 +179,33 @@ func FuzzBoundsAgreeWithWazero(f *testing.F) {
 		require.LessOrEqual(t, after.TotalAlloc-before.TotalAlloc, uint64(1<<20+256*len(wasm)),
 			"wazero allocated out of proportion to the module (%v)", err)
 	})
+}
+
+// Sections come in wazero's order, each once: instrument rewrites sections
+// by id, and gave a repeated function section the other's contents, ahead
+// of the types they named (FuzzInstrument).
+func TestSectionsOutOfOrderAreRefused(t *testing.T) {
+	wasm := loopingFilter()
+	var secs [][]byte
+	r := &wreader{b: wasm, off: 8}
+	for r.off < len(r.b) {
+		at := r.off
+		r.byte()
+		r.take(int(r.u32()))
+		secs = append(secs, wasm[at:r.off])
+	}
+	require.Equal(t, byte(secType), secs[0][0])
+	require.Equal(t, byte(secImport), secs[1][0])
+	join := func(parts ...[]byte) []byte { return append([]byte(wasm[:8:8]), bytes.Join(parts, nil)...) }
+	require.NoError(t, checkBounds(join(secs...)))
+
+	require.Equal(t, byte(secFunction), secs[2][0])
+	require.Equal(t, byte(secMemory), secs[3][0])
+	swapped := join(append([][]byte{secs[0], secs[1], secs[3], secs[2]}, secs[4:]...)...)
+	require.ErrorContains(t, checkBounds(swapped), "section 3 out of order or repeated")
+	repeated := join(append([][]byte{secs[0]}, secs...)...)
+	require.ErrorContains(t, checkBounds(repeated), "section 1 out of order or repeated")
+	custom := join(append([][]byte{wasmSection(nil, secCustom, wasmName(nil, "x"))}, secs...)...)
+	require.NoError(t, checkBounds(custom), "custom sections go anywhere")
+	require.ErrorContains(t, checkBounds(append([]byte("\x00asm\x02\x00\x00\x00"), join(secs...)[8:]...)), "version 1")
 }
