@@ -200,7 +200,8 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 	// The code section first: whether helpers are appended to the type,
 	// function and code sections depends on what it finds.
 	var a *accel
-	if accelerate && code != nil && types != nil && funcs != nil {
+	// Every idiom accelerated works on memory; the helpers load from it.
+	if accelerate && hasMemory && code != nil && types != nil && funcs != nil {
 		a = &accel{}
 		goValid := goValidUTF8(names, types, funcs, globals, importedFuncs, importedGlobals, code)
 		if err := a.survey(code, importedFuncs, goValid); err != nil {
