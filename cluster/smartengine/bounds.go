@@ -40,9 +40,9 @@ func checkBounds(wasm []byte) error {
 // checkInstrumented is checkBounds for the module wazero compiles: its
 // tables can also grow to at most maxTableElements in all.
 func checkInstrumented(wasm []byte) error {
-	t, err := walkModule(wasm)
-	if err == nil && t.max > maxTableElements {
-		err = fmt.Errorf("%w: tables may grow to %d elements, more than %d", errInstrument, t.max, maxTableElements)
+	st, err := walkModule(wasm)
+	if err == nil && st.tables.max > maxTableElements {
+		err = fmt.Errorf("%w: tables may grow to %d elements, more than %d", errInstrument, st.tables.max, maxTableElements)
 	}
 	return err
 }
@@ -60,13 +60,14 @@ type tableSizes struct{ min, max uint64 }
 type walkState struct {
 	tables tableSizes
 	types  uint64 // function types declared, rec group members each
+	locals uint64 // declared by all functions
 }
 
-func walkModule(wasm []byte) (tableSizes, error) {
+func walkModule(wasm []byte) (walkState, error) {
 	var st walkState
 	tables := &st.tables
 	if len(wasm) < 8 || string(wasm[:8]) != "\x00asm\x01\x00\x00\x00" {
-		return *tables, fmt.Errorf("%w: not a wasm binary of version 1", errInstrument)
+		return st, fmt.Errorf("%w: not a wasm binary of version 1", errInstrument)
 	}
 	r := &wreader{b: wasm, off: 8}
 	last := byte(0)
@@ -74,22 +75,22 @@ func walkModule(wasm []byte) (tableSizes, error) {
 		id := r.byte()
 		body := r.take(int(r.u32()))
 		if r.err != nil {
-			return *tables, fmt.Errorf("%w: section %d: %w", errInstrument, id, r.err)
+			return st, fmt.Errorf("%w: section %d: %w", errInstrument, id, r.err)
 		}
 		var ok bool
 		if last, ok = sectionOrder(id, last); !ok {
 			// instrument rewrites sections by id, so a repeated one would
 			// take another's contents
-			return *tables, fmt.Errorf("%w: section %d out of order or repeated", errInstrument, id)
+			return st, fmt.Errorf("%w: section %d out of order or repeated", errInstrument, id)
 		}
 		if err := checkSection(id, &wreader{b: body}, &st); err != nil {
-			return *tables, fmt.Errorf("%w: section %d: %w", errInstrument, id, err)
+			return st, fmt.Errorf("%w: section %d: %w", errInstrument, id, err)
 		}
 	}
 	if tables.min > maxTableElements {
-		return *tables, fmt.Errorf("%w: tables of %d elements, more than %d", errInstrument, tables.min, maxTableElements)
+		return st, fmt.Errorf("%w: tables of %d elements, more than %d", errInstrument, tables.min, maxTableElements)
 	}
-	return *tables, nil
+	return st, nil
 }
 
 // sectionOrder says whether a section with this id may follow the last
@@ -350,6 +351,13 @@ func checkSection(id byte, r *wreader, st *walkState) error {
 			}
 			if total > maxLocals {
 				return fmt.Errorf("a function declares %d locals, more than %d", total, maxLocals)
+			}
+			// Compiling costs time and memory per local: beyond one
+			// function's worth, a module pays for its locals in code
+			// bytes. (Five bytes declare 50000; real modules have a few
+			// per function: a Go one 7131 in 1.6 MB of code.)
+			if st.locals += total; st.locals > maxLocals+uint64(len(r.b)) {
+				return fmt.Errorf("functions declare %d locals in all, more than %d and the code's size", st.locals, maxLocals)
 			}
 		}
 	case secData:
