@@ -113,6 +113,7 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 		body []byte
 	}
 	var secs []section
+	var seen [256]bool
 	r := &wreader{b: wasm, off: 8}
 	for r.off < len(r.b) {
 		id := r.byte()
@@ -121,6 +122,10 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 		if r.err != nil {
 			return res, fmt.Errorf("%w: section %d: %w", errInstrument, id, r.err)
 		}
+		if id != secCustom && seen[id] { // sections are rewritten by id
+			return res, fmt.Errorf("%w: section %d repeated", errInstrument, id)
+		}
+		seen[id] = true
 		secs = append(secs, section{id, body})
 	}
 
