@@ -678,11 +678,15 @@ func (r *wreader) limits() {
 }
 
 // blockTypeValue reads a block type: the byte of the empty or a value
-// type, or 1<<32 | a type index.
+// type, 1<<32 | a type index, or for a typed reference 1<<40 | its prefix
+// byte<<32 | its heap type.
 func (r *wreader) blockTypeValue() uint64 {
 	c := r.byte()
 	if c == 0x40 || c >= 0x6f && c <= 0x7f {
 		return uint64(c)
+	}
+	if c == 0x63 || c == 0x64 { // (ref null? ht): prefix, then the heap type
+		return 1<<40 | uint64(c)<<32 | uint64(uint32(r.s64()))
 	}
 	r.off--
 	return 1<<32 | uint64(uint32(r.s64()))
