@@ -168,8 +168,9 @@ func nextInstr(r *wreader) (winstr, error) {
 		in.imm[0] = uint64(r.u32())
 		in.imm[1] = uint64(r.u32())
 	case op == 0x1c: // select t*
-		n := r.u32()
-		r.take(int(n))
+		for range r.count() {
+			r.valType() // a typed reference takes more than a byte
+		}
 	case op >= 0x28 && op <= 0x3e: // loads and stores
 		in.imm[0], in.imm[1] = r.memargValue()
 	case op == 0x41, op == 0x42: // i32.const, i64.const
@@ -182,8 +183,8 @@ func nextInstr(r *wreader) (winstr, error) {
 		if b := r.take(8); b != nil {
 			in.imm[0] = binary.LittleEndian.Uint64(b)
 		}
-	case op == 0xd0: // ref.null
-		r.byte()
+	case op == 0xd0: // ref.null ht
+		r.heapType()
 	case op == 0xfc:
 		in.op = 0xfc<<16 | misc(r)
 	case op == 0xfd:
