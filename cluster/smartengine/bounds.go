@@ -226,6 +226,21 @@ func (r *wreader) funcType() {
 	}
 }
 
+// typeEntry reads an entry of the type section, a function type or a rec
+// group (0x4e) of them, and returns how many types it declares.
+func (r *wreader) typeEntry() uint64 {
+	if r.off < len(r.b) && r.b[r.off] == 0x4e {
+		r.byte()
+		n := r.count()
+		for range n {
+			r.funcType()
+		}
+		return uint64(n)
+	}
+	r.funcType()
+	return 1
+}
+
 // constExpr skips a constant expression up to its end, reading each
 // instruction as wazero's decodeConstantExpression does.
 func (r *wreader) constExpr() {
@@ -274,16 +289,7 @@ func checkSection(id byte, r *wreader, st *walkState) error {
 		}
 	case secType:
 		for range r.count() {
-			if r.off < len(r.b) && r.b[r.off] == 0x4e { // a rec group of function types
-				r.byte()
-				for range r.count() {
-					r.funcType()
-					st.types++
-				}
-			} else {
-				r.funcType()
-				st.types++
-			}
+			st.types += r.typeEntry()
 		}
 	case secImport:
 		for range r.count() {

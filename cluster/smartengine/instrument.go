@@ -222,13 +222,18 @@ func instrument(wasm []byte, accelerate bool) (instrumented, error) {
 	if a != nil {
 		res.accel = a.stats
 		if a.stats.loops() > 0 {
-			typeBase := (&wreader{b: types}).u32() // the helpers' types go after the module's
+			// the helpers' types go after the module's (a rec group's
+			// types count each)
+			tr, typeBase := &wreader{b: types}, uint64(0)
+			for range tr.count() {
+				typeBase += tr.typeEntry()
+			}
 			if types, err = appendVec(types, helperTypes...); err != nil {
 				return res, fmt.Errorf("%w: type section: %w", errInstrument, err)
 			}
 			var idx [][]byte
 			for _, t := range helperTypeOf {
-				idx = append(idx, binary.AppendUvarint(nil, uint64(typeBase)+uint64(t)))
+				idx = append(idx, binary.AppendUvarint(nil, typeBase+uint64(t)))
 			}
 			if funcs, err = appendVec(funcs, idx...); err != nil {
 				return res, fmt.Errorf("%w: function section: %w", errInstrument, err)

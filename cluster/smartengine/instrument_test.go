@@ -248,3 +248,43 @@ func TestDataImage(t *testing.T) {
 		require.Nil(t, img, name)
 	}
 }
+
+// The helpers acceleration appends get type indices after every type of
+// the module, a rec group's counted one by one: filter-on-a.wasm with its
+// first two types in a rec group compiles accelerated and filters.
+func TestAccelerationAfterARecGroup(t *testing.T) {
+	wasm := fixtureWasm(t, "filter-on-a.wasm")
+	out := append([]byte{}, wasm[:8]...)
+	r := &wreader{b: wasm, off: 8}
+	for r.off < len(r.b) {
+		at := r.off
+		id := r.byte()
+		body := r.take(int(r.u32()))
+		if id != secType {
+			out = append(out, wasm[at:r.off]...)
+			continue
+		}
+		br := &wreader{b: body}
+		n := br.u32()
+		first := br.off
+		br.funcType()
+		br.funcType()
+		sec := append(uleb(nil, n-1), 0x4e, 2)
+		sec = append(sec, body[first:]...)
+		out = wasmSection(out, secType, sec)
+	}
+	require.NoError(t, checkBounds(out))
+	res, err := instrument(out, true)
+	require.NoError(t, err)
+	require.True(t, res.accel.any())
+	e := newEngine(t, Config{})
+	c, err := e.rt.CompileModule(context.Background(), res.wasm)
+	require.NoError(t, err, "accelerated, it compiles as it is")
+	_ = c.Close(context.Background())
+
+	m, err := e.Compile(context.Background(), out)
+	require.NoError(t, err)
+	got, _, err := newChain(t, e, Invocation{Module: m}).Process(context.Background(), 0, 0, section("a", "b"))
+	require.NoError(t, err)
+	require.Equal(t, []string{"a"}, values(t, got))
+}
