@@ -22,16 +22,19 @@ import (
 // the whole module, not from the section's bytes, so where the two parses
 // part, wazero reads a count from bytes this walk took for something
 // else, and allocates it before it notices the section's length is wrong.
-// Three such partings (rec groups in the type section, tables with an
-// initializer, name subsections longer than their contents) each let a
-// module of 20 bytes kill the process. Where wazero would refuse a byte,
-// the walk refuses it too, which keeps the two parses from parting on
-// input wazero reads differently. FuzzBoundsAgreeWithWazero checks that
-// what passes never makes wazero allocate more than its size warrants.
+// Two such partings (a rec group in the type section, a name subsection
+// longer than its contents) let modules of 20 and 28 bytes make wazero ask
+// for 32 and 128 GB; tables with an initializer were a third. Where wazero
+// would refuse a byte, the walk refuses it too, which keeps the two parses
+// from parting on input wazero reads differently, and sections must come
+// in wazero's order, each once. FuzzBoundsAgreeWithWazero checks that what
+// passes never makes wazero allocate more than its size warrants.
 //
-// The module's own tables are bounded too: instantiation allocates a
-// table's minimum at once (8 bytes an element), so their minimums may sum
-// to at most maxTableElements. capTables bounds their growth.
+// What compiling and instantiating cost is bounded as well: a module's
+// functions may declare maxLocals locals plus one per byte of code, and
+// its tables' minimums may sum to at most maxTableElements (instantiation
+// allocates them at once, 8 bytes an element); capTables bounds their
+// growth. Function type indices must name a declared type.
 func checkBounds(wasm []byte) error {
 	_, err := walkModule(wasm)
 	return err
