@@ -72,9 +72,9 @@ const (
 	secGlobal    = 6
 	secExport    = 7
 	secStart     = 8
+	secElement   = 9
 	secCode      = 10
 	secData      = 11
-	secElement   = 9
 	secDataCount = 12
 	secTag       = 13
 	extFunc      = 0
