@@ -643,7 +643,7 @@ func decodeAll(body []byte, code []winstr) (int, []winstr, error) {
 	groups := r.u32()
 	for i := uint32(0); i < groups && r.err == nil; i++ {
 		r.u32()
-		r.byte()
+		r.valType() // a typed reference takes more than a byte
 	}
 	if r.err != nil {
 		return 0, nil, r.err
@@ -1154,7 +1154,7 @@ func addLocals(body []byte, params uint64, extra ...[2]byte) (decls asm, first u
 	first = params
 	for i := uint32(0); i < groups && r.err == nil; i++ {
 		first += uint64(r.u32())
-		r.byte()
+		r.valType()
 	}
 	if r.err != nil {
 		return nil, 0, nil, r.err
