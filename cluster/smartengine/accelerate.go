@@ -1091,16 +1091,10 @@ func vecEntry(vec []byte, i uint32, skip func(*wreader)) ([]byte, bool) {
 	return r.b[from:r.off], r.err == nil
 }
 
-// skipFuncType reads past one type section entry (func types only: others
-// set the reader's error).
-func skipFuncType(r *wreader) {
-	if r.byte() != 0x60 {
-		r.err = errInstrument
-		return
-	}
-	r.take(int(r.u32()))
-	r.take(int(r.u32()))
-}
+// skipFuncType reads past one type section entry (func types only: a rec
+// group, after which entries are no longer type indices, sets the
+// reader's error).
+func skipFuncType(r *wreader) { r.funcType() }
 
 // validUTF8Body gives Go's utf8.Valid (see goValidUTF8) a SIMD fast path:
 // body is the function's own (instrumented) body with, before its code,
