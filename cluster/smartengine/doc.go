@@ -56,10 +56,11 @@
 //
 //   - Before wazero sees a module, its structure is walked as wazero's
 //     decoder reads it, and a count or length claiming more than its
-//     section holds, more than 50000 locals in a function, or a type
-//     index past the declared types is refused: wazero allocates what a
-//     count says before reading the entries, and a 20-byte module could
-//     make it ask for 128 GB.
+//     section holds, sections out of order, more than 50000 locals in a
+//     function (or in all, beyond one per byte of code), or a type index
+//     past the declared types is refused: wazero allocates what a count
+//     says before reading the entries, and a 28-byte module could make it
+//     ask for 128 GB.
 //   - Tables hold at most 2^20 elements in all, growth included (the
 //     maxima are rewritten; table.grow past them returns -1).
 //   - A panic inside wazero while compiling is an ErrCompile.
