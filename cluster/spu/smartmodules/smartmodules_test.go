@@ -58,6 +58,19 @@ func start(t testing.TB, opts clustertest.Options) *cluster {
 	return &cluster{Cluster: cl, c: cl.Client()}
 }
 
+// startLetters starts a cluster whose SPU runs eng, holding the letters
+// topic, and opens a plain stream on it from the beginning (closed with
+// the test).
+func startLetters(t *testing.T, eng *smartmodules.Engine) (*cluster, *client.Stream) {
+	t.Helper()
+	c := start(t, clustertest.Options{SmartModules: eng})
+	c.topic(t, "letters", false, letters()...)
+	plain, err := c.c.PartitionConsumer("letters", 0).Stream(ctxT(t), client.OffsetBeginning(0), client.ConsumerConfig{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = plain.Close() })
+	return c, plain
+}
+
 func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
@@ -479,14 +492,8 @@ func loopingFilter() []byte {
 func TestLoopingModuleFailsItsStreamOnly(t *testing.T) {
 	eng := smartmodules.New(smartengine.Config{CallTimeout: 300 * time.Millisecond})
 	t.Cleanup(func() { _ = eng.Close() })
-	c := start(t, clustertest.Options{SmartModules: eng})
-	c.topic(t, "letters", false, letters()...)
-
 	ctx := ctxT(t)
-	// A plain stream open across the failure.
-	plain, err := c.c.PartitionConsumer("letters", 0).Stream(ctx, client.OffsetBeginning(0), client.ConsumerConfig{})
-	require.NoError(t, err)
-	defer plain.Close()
+	c, plain := startLetters(t, eng) // a plain stream open across the failure
 	r, err := plain.Next(ctx)
 	require.NoError(t, err)
 	require.Equal(t, "record-a", string(r.Value))
@@ -729,13 +736,9 @@ func finished(t *testing.T, tr spu.Transform, out []byte) []byte {
 // plain stream and a producer on the shared connection keep working.
 func TestClosedSmartModuleStreamsFreeTheirChains(t *testing.T) {
 	eng := smartmodules.New(smartengine.Config{})
-	defer eng.Close()
-	c := start(t, clustertest.Options{SmartModules: eng})
-	c.topic(t, "letters", false, letters()...)
+	t.Cleanup(func() { _ = eng.Close() })
 	ctx := ctxT(t)
-	plain, err := c.c.PartitionConsumer("letters", 0).Stream(ctx, client.OffsetBeginning(0), client.ConsumerConfig{})
-	require.NoError(t, err)
-	defer plain.Close()
+	c, plain := startLetters(t, eng)
 	filter := adHoc(t, fixture(t, "filter-on-a.wasm"), filterKind, nil)
 	for range 10 {
 		got, err := c.consume(t, "letters", filter)
